@@ -1,0 +1,1 @@
+// The Collections room: see README.md and ../shared/DESIGN.md for what lives here.

@@ -1,0 +1,1 @@
+// The Embedding room: see README.md and ../shared/DESIGN.md for what lives here.

@@ -1,0 +1,48 @@
+import Metrics
+import Prometheus
+
+/// The process-wide Prometheus registry behind swift-metrics.
+///
+/// `MetricsSystem.bootstrap` may run only once per process, so every `buildApplication` (the server
+/// and each test) shares this registry. Metric and label names are sanitised to Prometheus rules
+/// (`http.server.request.duration` → `http_server_request_duration`), and duration histograms get
+/// buckets from 50 µs to 10 s, fine enough for a sub-millisecond search path.
+public enum CampusMetrics {
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+            .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .microseconds(2_500_000), .seconds(5), .seconds(10),
+        ]
+        factory.nameAndLabelSanitizer = { name, labels in
+            (sanitize(name), labels.map { (sanitize($0.0), $0.1) })
+        }
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }()
+
+    /// Makes sure the registry is bootstrapped; call before creating any metric.
+    public static func bootstrap() { _ = registry }
+
+    static func sanitize(_ name: String) -> String {
+        var out = ""
+        out.reserveCapacity(name.utf8.count)
+        for (i, scalar) in name.unicodeScalars.enumerated() {
+            let ok = scalar == "_" || scalar == ":" || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                || (i > 0 && ("0"..."9").contains(scalar))
+            out.unicodeScalars.append(ok ? scalar : "_")
+        }
+        return out
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public static func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 << 10)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

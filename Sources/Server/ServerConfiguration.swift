@@ -1,0 +1,71 @@
+import Logging
+
+/// How `campus-search serve` runs.
+///
+/// Every key, its environment variable and its default:
+/// - `host` (String, `CAMPUS_SEARCH_HOST`, default `127.0.0.1`): the address to listen on.
+/// - `port` (Int, `CAMPUS_SEARCH_PORT`, default `6333`, Qdrant's REST port): 0 picks a free port.
+/// - `dataDirectory` (String, `CAMPUS_SEARCH_DATA_DIR`, default `./data/db`): the LMDB environment.
+/// - `maxBodyBytes` (Int, `CAMPUS_SEARCH_MAX_BODY_BYTES`, default 64 MiB): larger request bodies get 413.
+/// - `logLevel` (Logger.Level, `CAMPUS_SEARCH_LOG_LEVEL`, default `info`): trace … critical.
+/// - `slowRequestMilliseconds` (Double, `CAMPUS_SEARCH_SLOW_REQUEST_MS`, default 500): requests slower
+///   than this are logged at `warning` with their route and duration.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 6333
+    public var dataDirectory: String = "./data/db"
+    public var maxBodyBytes: Int = 64 << 20
+    public var logLevel: Logger.Level = .info
+    public var slowRequestMilliseconds: Double = 500
+
+    public init() {}
+
+    /// A configuration error a user can act on.
+    public struct InvalidValue: Error, CustomStringConvertible, Equatable {
+        public let key: String
+        public let value: String
+        public let expected: String
+        public var description: String { "invalid \(key)=\(value.debugDescription): expected \(expected)" }
+    }
+
+    /// Defaults overridden by the `CAMPUS_SEARCH_*` variables present in `environment`.
+    public init(environment: [String: String]) throws {
+        self.init()
+        if let host = environment["CAMPUS_SEARCH_HOST"] {
+            guard !host.isEmpty else { throw InvalidValue(key: "CAMPUS_SEARCH_HOST", value: host, expected: "a host name or address") }
+            self.host = host
+        }
+        if let port = environment["CAMPUS_SEARCH_PORT"] {
+            self.port = try Self.parsePort(port, key: "CAMPUS_SEARCH_PORT")
+        }
+        if let dir = environment["CAMPUS_SEARCH_DATA_DIR"] {
+            guard !dir.isEmpty else { throw InvalidValue(key: "CAMPUS_SEARCH_DATA_DIR", value: dir, expected: "a directory path") }
+            self.dataDirectory = dir
+        }
+        if let bytes = environment["CAMPUS_SEARCH_MAX_BODY_BYTES"] {
+            guard let value = Int(bytes), value > 0 else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_MAX_BODY_BYTES", value: bytes, expected: "a positive number of bytes")
+            }
+            self.maxBodyBytes = value
+        }
+        if let level = environment["CAMPUS_SEARCH_LOG_LEVEL"] {
+            guard let value = Logger.Level(rawValue: level.lowercased()) else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_LOG_LEVEL", value: level, expected: "trace, debug, info, notice, warning, error or critical")
+            }
+            self.logLevel = value
+        }
+        if let slow = environment["CAMPUS_SEARCH_SLOW_REQUEST_MS"] {
+            guard let value = Double(slow), value >= 0 else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_SLOW_REQUEST_MS", value: slow, expected: "milliseconds ≥ 0")
+            }
+            self.slowRequestMilliseconds = value
+        }
+    }
+
+    public static func parsePort(_ text: String, key: String) throws -> Int {
+        guard let port = Int(text), (0...65535).contains(port) else {
+            throw InvalidValue(key: key, value: text, expected: "a port number 0...65535")
+        }
+        return port
+    }
+}

