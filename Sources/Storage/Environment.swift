@@ -227,7 +227,7 @@ public final class Environment: @unchecked Sendable {
     public func tableNames() throws -> [String] {
         try read { txn in
             var cursor: OpaquePointer?
-            try check(mdb_cursor_open(txn.txn, 0, &cursor), "mdb_cursor_open(main)")
+            try check(mdb_cursor_open(txn.txn, 1 /* MAIN_DBI */, &cursor), "mdb_cursor_open(main)")
             defer { mdb_cursor_close(cursor) }
             var names: [String] = []
             var key = MDB_val(), data = MDB_val()

@@ -39,7 +39,7 @@ struct DurabilityTests {
 
             let env = try Environment.open(path: dir)
             let table: Table<UInt64, String> = try env.table("crash")
-            try env.read { txn in
+            try env.read { txn throws in
                 let count = try table.count(in: txn)
                 #expect(UInt64(count) >= acknowledged)
                 for n in 0..<acknowledged {

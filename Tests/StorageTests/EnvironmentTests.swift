@@ -14,14 +14,14 @@ struct EnvironmentTests {
             let signed: Table<Int64, UInt32> = try env.table("signed")
             struct Record: Codable, Equatable { var name: String; var tags: [String] }
             let json: Table<UInt32, JSONStored<Record>> = try env.table("json")
-            try env.write { txn in
+            try env.write { txn throws in
                 try strings.put("wörld ✓", for: "hello", in: txn)
                 try vectors.put(FloatVector([1.5, -2, .pi, 0]), for: 7, in: txn)
                 try blobs.put(Data([0, 1, 2, 255]), for: [9, 9], in: txn)
                 try signed.put(42, for: -5, in: txn)
                 try json.put(JSONStored(Record(name: "n", tags: ["a", "b"])), for: 3, in: txn)
             }
-            try env.read { txn in
+            try env.read { txn throws in
                 #expect(try strings.get("hello", in: txn) == "wörld ✓")
                 #expect(try vectors.get(7, in: txn)?.values == [1.5, -2, .pi, 0])
                 #expect(try blobs.get([9, 9], in: txn) == Data([0, 1, 2, 255]))
@@ -40,7 +40,7 @@ struct EnvironmentTests {
             let signed: Table<Int64, String> = try env.table("signed")
             let keys: [UInt64] = [300, 1, 256, 65_536, 2, 0, .max, 255]
             let signedKeys: [Int64] = [5, -1, .min, 0, -300, .max, 256]
-            try env.write { txn in
+            try env.write { txn throws in
                 for k in keys { try table.put("v\(k)", for: k, in: txn) }
                 for k in signedKeys { try signed.put("v\(k)", for: k, in: txn) }
             }
@@ -60,14 +60,14 @@ struct EnvironmentTests {
         try withTemporaryDirectory { dir in
             let env = try Environment.open(path: dir)
             let table: Table<String, UInt64> = try env.table("names")
-            try env.write { txn in
+            try env.write { txn throws in
                 for (i, name) in ["course/1/a", "course/1/b", "course/10/a", "course/2/a", "file/1"].enumerated() {
                     try table.put(UInt64(i), for: name, in: txn)
                 }
             }
             let hits = try env.read { txn in try table.entries(in: txn, prefix: Array("course/1/".utf8)).map(\.key) }
             #expect(hits == ["course/1/a", "course/1/b"])
-            let lastAndBack = try env.read { txn in
+            let lastAndBack = try env.read { txn throws in
                 try table.withCursor(in: txn) { cursor -> [String] in
                     var out: [String] = []
                     if let last = try cursor.last() { out.append(last.0) }
@@ -86,13 +86,13 @@ struct EnvironmentTests {
             let table: Table<UInt64, String> = try env.table("t")
             try env.write { txn in try table.put("kept", for: 1, in: txn) }
             #expect(throws: TestFailure.self) {
-                try env.write { txn in
+                try env.write { txn throws in
                     try table.put("overwritten", for: 1, in: txn)
                     try table.put("new", for: 2, in: txn)
                     throw TestFailure("boom")
                 }
             }
-            try env.read { txn in
+            try env.read { txn throws in
                 #expect(try table.get(1, in: txn) == "kept")
                 #expect(try table.get(2, in: txn) == nil)
                 #expect(try table.count(in: txn) == 1)
@@ -127,7 +127,7 @@ struct EnvironmentTests {
         let writerInside = DispatchSemaphore(value: 0)
         let readersDone = DispatchSemaphore(value: 0)
         let writer = Thread {
-            try? env.write { txn in
+            try? env.write { txn throws in
                 try table.put(1, for: 0, in: txn)
                 writerInside.signal()
                 readersDone.wait()
@@ -162,12 +162,12 @@ struct EnvironmentTests {
             let vector = FloatVector((0..<384).map { Float($0) })
             // 40 MiB of vectors in batches of 500 (each batch ~770 KB, most of the initial map).
             for batch in 0..<54 {
-                try env.write { txn in
+                try env.write { txn throws in
                     for i in 0..<500 { try table.put(vector, for: UInt64(batch * 500 + i), in: txn) }
                 }
             }
             #expect(env.mapSize >= 32 * initial)
-            try env.read { txn in
+            try env.read { txn throws in
                 #expect(try table.count(in: txn) == 27_000)
                 #expect(try table.get(26_999, in: txn) == vector)
             }
@@ -209,7 +209,7 @@ struct EnvironmentTests {
             let env = try Environment.open(path: dir)
             let a: Table<UInt64, String> = try env.table("a")
             let b: Table<UInt64, String> = try env.table("b")
-            try env.write { txn in
+            try env.write { txn throws in
                 for i in 0..<100 { try a.put(String(repeating: "x", count: 100), for: UInt64(i), in: txn) }
                 try b.put("one", for: 1, in: txn)
             }
