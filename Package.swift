@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Platform",
+                "Platform", "CollectionStore", "Search",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

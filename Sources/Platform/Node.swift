@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import CollectionStore
 import Storage
 
 /// Everything one data directory holds, opened once per process.
@@ -15,6 +16,8 @@ public final class Node: Sendable {
     public let dataDirectory: String
     let environment: Environment
     let meta: Table<String, String>
+    /// The vector collections of this data directory.
+    public let collections: CollectionRegistry
 
     /// A data directory that cannot be used, with a message a user can act on.
     public struct OpenError: Error, CustomStringConvertible {
@@ -52,6 +55,7 @@ public final class Node: Sendable {
         self.dataDirectory = environment.path
         self.environment = environment
         self.meta = meta
+        self.collections = try CollectionRegistry(environment: environment)
     }
 
     /// True when storage answers a read: what `/readyz` reports.

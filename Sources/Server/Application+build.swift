@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import CollectionStore
 import Platform
 
 /// The request context of every route.
@@ -36,6 +37,7 @@ func buildRouter(node: Node, configuration: ServerConfiguration) -> Router<AppRe
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SlowRequestMiddleware(thresholdMilliseconds: configuration.slowRequestMilliseconds))
     HealthRoutes(node: node).register(on: router)
+    QdrantRoutes(registry: node.collections, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
     router.get("metrics") { _, _ -> Response in
         let storage = StorageGauges.shared
         storage.update(from: node)

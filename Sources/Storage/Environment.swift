@@ -317,11 +317,12 @@ final class PThreadMutex: @unchecked Sendable {
     func unlock() { pthread_mutex_unlock(mutex) }
 }
 
-/// A pthread read-write lock: shared for transactions, exclusive while the map is resized.
-final class ReadWriteLock: @unchecked Sendable {
+/// A pthread read-write lock. Storage holds it shared for transactions and exclusively while the map
+/// is resized; upper layers use it for in-memory state read by many searches and written by one writer.
+public final class ReadWriteLock: @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
 
-    init() {
+    public init() {
         lock.initialize(to: pthread_rwlock_t())
         pthread_rwlock_init(lock, nil)
     }
@@ -331,7 +332,21 @@ final class ReadWriteLock: @unchecked Sendable {
         lock.deallocate()
     }
 
-    func lockShared() { pthread_rwlock_rdlock(lock) }
-    func lockExclusive() { pthread_rwlock_wrlock(lock) }
-    func unlock() { pthread_rwlock_unlock(lock) }
+    public func lockShared() { pthread_rwlock_rdlock(lock) }
+    public func lockExclusive() { pthread_rwlock_wrlock(lock) }
+    public func unlock() { pthread_rwlock_unlock(lock) }
+
+    /// Runs `body` holding the lock shared (many readers at once).
+    public func withSharedLock<R>(_ body: () throws -> R) rethrows -> R {
+        lockShared()
+        defer { unlock() }
+        return try body()
+    }
+
+    /// Runs `body` holding the lock exclusively.
+    public func withExclusiveLock<R>(_ body: () throws -> R) rethrows -> R {
+        lockExclusive()
+        defer { unlock() }
+        return try body()
+    }
 }

@@ -1,0 +1,399 @@
+import Foundation
+import Search
+import Storage
+
+/// A durable named collection of points: ids, named dense and sparse vectors, JSON payloads.
+///
+/// Invariants:
+/// - Every write is one LMDB transaction, committed before the in-memory state and the engines
+///   change and before the caller is answered; a failed validation changes nothing.
+/// - Internal ids are dense `UInt32`s handed out in increasing order and never reused; `points[iid]`
+///   is the live point with that internal id or nil.
+/// - Writers are serialised by `writeLock`; searches read `state` under `stateLock` (shared) and may
+///   run alongside a write, seeing it either before or after its in-memory application.
+public final class VectorCollection: @unchecked Sendable {
+    public let name: String
+    public let config: CollectionConfig
+    let cid: UInt32
+    let slots: [String: UInt16]
+    let environment: Environment
+    let tables: StoreTables
+
+    private let writeLock = NSLock()
+    let stateLock = ReadWriteLock()
+    var state: State
+    let dense: [String: any DenseVectorIndex]
+    let sparse: [String: any SparseVectorIndex]
+
+    struct LivePoint {
+        var id: PointID
+        var version: UInt64
+        var payload: [String: JSONValue]
+    }
+
+    struct State {
+        var internalIDs: [PointID: UInt32] = [:]
+        var points: [LivePoint?] = []
+        var nextInternalID: UInt32 = 0
+        var lastOperation: UInt64 = 0
+        var liveCount = 0
+    }
+
+    // MARK: Opening
+
+    init(record: CollectionRecord, environment: Environment, tables: StoreTables) throws {
+        name = record.name
+        config = record.config
+        cid = record.cid
+        slots = record.slots
+        self.environment = environment
+        self.tables = tables
+        var dense: [String: any DenseVectorIndex] = [:]
+        for (vectorName, vectorConfig) in config.vectors {
+            dense[vectorName] = FlatDenseIndex(dimension: vectorConfig.size, metric: vectorConfig.distance)
+        }
+        var sparse: [String: any SparseVectorIndex] = [:]
+        for (vectorName, sparseConfig) in config.sparseVectors {
+            sparse[vectorName] = FlatSparseIndex(modifier: sparseConfig.modifier)
+        }
+        self.dense = dense
+        self.sparse = sparse
+        self.state = State()
+        try load()
+    }
+
+    /// Reads points and vectors back from LMDB into memory and the engines.
+    private func load() throws {
+        let slotNames = Dictionary(uniqueKeysWithValues: slots.map { ($0.value, $0.key) })
+        var loaded = State()
+        var denseRows: [(String, UInt32, [Float])] = []
+        var sparseRows: [(String, UInt32, [UInt32], [Float])] = []
+        try environment.read { txn in
+            loaded.nextInternalID = UInt32(try tables.counters.get(Keys.counter(cid, "next_iid"), in: txn) ?? 0)
+            loaded.lastOperation = try tables.counters.get(Keys.counter(cid, "operation"), in: txn) ?? 0
+            loaded.points = Array(repeating: nil, count: Int(loaded.nextInternalID))
+            let prefix = Keys.prefix(cid)
+            try tables.points.withCursor(in: txn) { cursor in
+                var entry = try cursor.seek(atOrAfterBytes: prefix)
+                while let (key, value) = entry, key.starts(with: prefix) {
+                    let iid = Keys.readUInt32(key, at: 4)
+                    let stored = try StoredPoint(decoding: value)
+                    loaded.points[Int(iid)] = LivePoint(id: stored.id, version: stored.version, payload: stored.payload)
+                    loaded.internalIDs[stored.id] = iid
+                    loaded.liveCount += 1
+                    entry = try cursor.next()
+                }
+            }
+            try tables.vectors.withCursor(in: txn) { cursor in
+                var entry = try cursor.seek(atOrAfterBytes: prefix)
+                while let (key, value) = entry, key.starts(with: prefix) {
+                    let slot = UInt16(key[4]) << 8 | UInt16(key[5])
+                    let iid = Keys.readUInt32(key, at: 6)
+                    if let vectorName = slotNames[slot] {
+                        if config.vectors[vectorName] != nil {
+                            denseRows.append((vectorName, iid, VectorCoding.decodeDense(value)))
+                        } else {
+                            let (indices, values) = VectorCoding.decodeSparse(value)
+                            sparseRows.append((vectorName, iid, indices, values))
+                        }
+                    }
+                    entry = try cursor.next()
+                }
+            }
+        }
+        state = loaded
+        for (vectorName, iid, vector) in denseRows { try dense[vectorName]?.insert(id: iid, vector: vector) }
+        for (vectorName, iid, indices, values) in sparseRows { try sparse[vectorName]?.upsert(id: iid, indices: indices, values: values) }
+    }
+
+    // MARK: Reading state
+
+    /// Live points.
+    public var pointsCount: Int { stateLock.withSharedLock { state.liveCount } }
+
+    /// Vectors held by each engine (what Qdrant reports as `indexed_vectors_count`).
+    public var indexedVectorsCount: Int { dense.values.reduce(0) { $0 + $1.count } }
+
+    public var lastOperationID: UInt64 { stateLock.withSharedLock { state.lastOperation } }
+
+    // MARK: Writing
+
+    /// Inserts or replaces whole points (vectors and payload). Returns the operation id.
+    /// Every point is validated first; one bad point rejects the request and nothing changes.
+    @discardableResult
+    public func upsert(_ inputs: [PointInput]) throws -> UInt64 {
+        let prepared = try inputs.map(prepare)
+        return try write { txn, state, operation, effects in
+            for point in prepared {
+                let iid: UInt32
+                if let existing = state.internalIDs[point.id] {
+                    iid = existing
+                } else {
+                    iid = state.nextInternalID
+                    state.nextInternalID += 1
+                    state.points.append(nil)
+                    state.internalIDs[point.id] = iid
+                    try tables.ids.put(iid, for: Keys.id(cid, point.id), in: txn)
+                }
+                let stored = StoredPoint(id: point.id, version: operation, payload: point.payload)
+                try tables.points.put(try stored.encoded(), for: Keys.point(cid, iid), in: txn)
+                if state.points[Int(iid)] == nil { state.liveCount += 1 }
+                state.points[Int(iid)] = LivePoint(id: point.id, version: operation, payload: point.payload)
+                for (vectorName, slot) in slots {
+                    let key = Keys.vector(cid, slot, iid)
+                    switch point.vectors[vectorName] {
+                    case .dense(let vector)?:
+                        try tables.vectors.put(VectorCoding.encodeDense(vector), for: key, in: txn)
+                        effects.append(.insertDense(vectorName, iid, vector))
+                    case .sparse(let indices, let values)?:
+                        try tables.vectors.put(VectorCoding.encodeSparse(indices: indices, values: values), for: key, in: txn)
+                        effects.append(.upsertSparse(vectorName, iid, indices, values))
+                    case nil:
+                        try tables.vectors.delete(key, in: txn)
+                        effects.append(.remove(vectorName, iid))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deletes points by id; ids that do not exist are ignored. Returns the operation id.
+    @discardableResult
+    public func delete(ids: [PointID]) throws -> UInt64 {
+        try write { txn, state, _, effects in
+            for id in ids {
+                guard let iid = state.internalIDs.removeValue(forKey: id) else { continue }
+                try tables.ids.delete(Keys.id(cid, id), in: txn)
+                try tables.points.delete(Keys.point(cid, iid), in: txn)
+                for (vectorName, slot) in slots {
+                    try tables.vectors.delete(Keys.vector(cid, slot, iid), in: txn)
+                    effects.append(.remove(vectorName, iid))
+                }
+                state.points[Int(iid)] = nil
+                state.liveCount -= 1
+            }
+        }
+    }
+
+    /// How a payload write changes the payloads of the selected points.
+    public enum PayloadChange: Sendable {
+        /// Merge top-level keys (Qdrant's `set_payload`); with `key`, set the object at that nested path.
+        case set([String: JSONValue], key: String?)
+        /// Replace the whole payload (`overwrite_payload`).
+        case overwrite([String: JSONValue])
+        /// Remove these keys (dotted paths allowed).
+        case delete([String])
+        /// Remove everything.
+        case clear
+    }
+
+    /// Applies a payload change to the points with the given ids (missing ids are ignored).
+    @discardableResult
+    public func updatePayload(_ change: PayloadChange, ids: [PointID]) throws -> UInt64 {
+        try write { txn, state, operation, _ in
+            for id in ids {
+                guard let iid = state.internalIDs[id], var point = state.points[Int(iid)] else { continue }
+                point.payload = try Self.apply(change, to: point.payload)
+                point.version = operation
+                state.points[Int(iid)] = point
+                let stored = StoredPoint(id: id, version: operation, payload: point.payload)
+                try tables.points.put(try stored.encoded(), for: Keys.point(cid, iid), in: txn)
+            }
+        }
+    }
+
+    static func apply(_ change: PayloadChange, to payload: [String: JSONValue]) throws -> [String: JSONValue] {
+        switch change {
+        case .overwrite(let new):
+            return new
+        case .clear:
+            return [:]
+        case .set(let new, nil):
+            return payload.merging(new) { $1 }
+        case .set(let new, let key?):
+            return PayloadPath.set(new, at: key, in: payload)
+        case .delete(let keys):
+            var result = payload
+            for key in keys { result = PayloadPath.remove(key, from: result) }
+            return result
+        }
+    }
+
+    /// Engine changes that follow a commit.
+    enum Effect {
+        case insertDense(String, UInt32, [Float])
+        case upsertSparse(String, UInt32, [UInt32], [Float])
+        case remove(String, UInt32)
+    }
+
+    /// Runs one write: an LMDB transaction over a copy of the state, then (after commit) the state
+    /// swap and the engine effects. The body may run twice if the LMDB map grows.
+    private func write(_ body: (WriteTransaction, inout State, UInt64, inout [Effect]) throws -> Void) throws -> UInt64 {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        let before = stateLock.withSharedLock { state }
+        var after = before
+        var effects: [Effect] = []
+        let operation = before.lastOperation + 1
+        do {
+            try environment.write { txn in
+                after = before
+                effects = []
+                try body(txn, &after, operation, &effects)
+                after.lastOperation = operation
+                try tables.counters.put(operation, for: Keys.counter(cid, "operation"), in: txn)
+                try tables.counters.put(UInt64(after.nextInternalID), for: Keys.counter(cid, "next_iid"), in: txn)
+            }
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw CollectionError.storage("\(error)")
+        }
+        // Engines first for inserts (so a search that sees the new state finds the vectors), the
+        // state swap, then engine removals.
+        for effect in effects {
+            switch effect {
+            case .insertDense(let vectorName, let iid, let vector): try dense[vectorName]?.insert(id: iid, vector: vector)
+            case .upsertSparse(let vectorName, let iid, let indices, let values): try sparse[vectorName]?.upsert(id: iid, indices: indices, values: values)
+            case .remove: break
+            }
+        }
+        stateLock.withExclusiveLock { state = after }
+        for case .remove(let vectorName, let iid) in effects {
+            dense[vectorName]?.remove(id: iid)
+            sparse[vectorName]?.remove(id: iid)
+        }
+        return operation
+    }
+
+    /// Validates and normalises one input point against the collection's vector spaces.
+    private func prepare(_ input: PointInput) throws -> PointInput {
+        var vectors: [String: VectorValue] = [:]
+        for (vectorName, value) in input.vectors {
+            switch value {
+            case .dense(let vector):
+                guard let vectorConfig = config.vectors[vectorName] else {
+                    if config.sparseVectors[vectorName] != nil {
+                        throw CollectionError.invalid("Conversion between sparse and regular vectors failed")
+                    }
+                    throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
+                }
+                vectors[vectorName] = .dense(try prepareDense(vector, config: vectorConfig, name: vectorName))
+            case .sparse(let indices, let values):
+                guard config.sparseVectors[vectorName] != nil else {
+                    if config.vectors[vectorName] != nil {
+                        throw CollectionError.invalid("Conversion between sparse and regular vectors failed")
+                    }
+                    throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
+                }
+                let (sortedIndices, sortedValues) = try prepareSparse(indices: indices, values: values, name: vectorName)
+                vectors[vectorName] = .sparse(indices: sortedIndices, values: sortedValues)
+            }
+        }
+        return PointInput(id: input.id, vectors: vectors, payload: input.payload)
+    }
+
+    // MARK: Reading points
+
+    /// Points with these ids (missing ones omitted), with payload and vectors as selected.
+    public func retrieve(ids: [PointID], withPayload: PayloadSelector, withVector: VectorSelector) throws -> [PointRecord] {
+        let found: [(UInt32, LivePoint)] = stateLock.withSharedLock {
+            var seen = Set<PointID>()
+            return ids.compactMap { id in
+                guard seen.insert(id).inserted, let iid = state.internalIDs[id], let point = state.points[Int(iid)] else { return nil }
+                return (iid, point)
+            }
+        }
+        return try records(found.map { ($0.0, $0.1, nil) }, withPayload: withPayload, withVector: withVector)
+    }
+
+    /// Builds records for (internal id, point, score) triples, reading vectors from LMDB when asked.
+    func records(_ items: [(UInt32, LivePoint, Float?)], withPayload: PayloadSelector, withVector: VectorSelector) throws -> [PointRecord] {
+        var vectorsByPoint: [[String: VectorValue]?] = Array(repeating: nil, count: items.count)
+        if withVector != .none {
+            try environment.read { txn in
+                for (n, item) in items.enumerated() {
+                    var vectors: [String: VectorValue] = [:]
+                    for (vectorName, slot) in slots where withVector.includes(vectorName) {
+                        guard let bytes = try tables.vectors.get(Keys.vector(cid, slot, item.0), in: txn) else { continue }
+                        if config.vectors[vectorName] != nil {
+                            vectors[vectorName] = .dense(VectorCoding.decodeDense(bytes))
+                        } else {
+                            let (indices, values) = VectorCoding.decodeSparse(bytes)
+                            vectors[vectorName] = .sparse(indices: indices, values: values)
+                        }
+                    }
+                    vectorsByPoint[n] = vectors
+                }
+            }
+        }
+        return items.enumerated().map { n, item in
+            PointRecord(
+                id: item.1.id, version: item.1.version, score: item.2,
+                payload: withPayload.apply(item.1.payload), vectors: vectorsByPoint[n]
+            )
+        }
+    }
+
+    /// A stored vector of one point, for "search by point id".
+    func storedVector(of id: PointID, name vectorName: String) throws -> VectorValue? {
+        guard let slot = slots[vectorName] else { return nil }
+        guard let iid = stateLock.withSharedLock({ state.internalIDs[id] }) else { throw CollectionError.pointNotFound(id) }
+        return try environment.read { txn -> VectorValue? in
+            guard let bytes = try tables.vectors.get(Keys.vector(cid, slot, iid), in: txn) else { return nil }
+            if config.vectors[vectorName] != nil { return .dense(VectorCoding.decodeDense(bytes)) }
+            let (indices, values) = VectorCoding.decodeSparse(bytes)
+            return .sparse(indices: indices, values: values)
+        }
+    }
+
+    /// Points in id order from `offset` (inclusive) that pass `filter`; `next` is the first id of the next page.
+    public func scroll(offset: PointID?, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> (points: [PointRecord], next: PointID?) {
+        guard limit >= 1 else { throw CollectionError.validation("limit: value \(limit) invalid, must be 1 or larger") }
+        let allowed = try allowList(for: filter)
+        var page: [(UInt32, LivePoint, Float?)] = []
+        var next: PointID?
+        let prefix = Keys.prefix(cid)
+        try environment.read { txn in
+            try tables.ids.withCursor(in: txn) { cursor in
+                var entry = try cursor.seek(atOrAfterBytes: prefix + (offset?.sortKey ?? []))
+                while entry != nil, cursor.currentKeyBytes.starts(with: prefix) {
+                    let iid = entry!.1
+                    if allowed?.allows(iid) ?? true, let point = stateLock.withSharedLock({ state.points.indices.contains(Int(iid)) ? state.points[Int(iid)] : nil }) {
+                        if page.count == limit {
+                            next = point.id
+                            break
+                        }
+                        page.append((iid, point, nil))
+                    }
+                    entry = try cursor.next()
+                }
+            }
+        }
+        return (try records(page, withPayload: withPayload, withVector: withVector), next)
+    }
+
+    /// The number of points passing `filter` (all points without one).
+    public func count(filter: Filter?) throws -> Int {
+        guard let allowed = try allowList(for: filter) else { return pointsCount }
+        return allowed.count
+    }
+
+    /// Ids of the points that pass `filter`.
+    public func ids(matching filter: Filter) throws -> [PointID] {
+        let allowed = try allowList(for: filter)!
+        return stateLock.withSharedLock { allowed.ids.compactMap { state.points[Int($0)]?.id } }
+    }
+
+    /// The internal ids allowed by `filter`, or nil when there is no filter.
+    func allowList(for filter: Filter?) throws -> AllowList? {
+        guard let filter else { return nil }
+        return stateLock.withSharedLock {
+            var list = AllowList(capacity: state.points.count)
+            for (iid, point) in state.points.enumerated() {
+                if let point, filter.matches(id: point.id, payload: point.payload) { list.insert(UInt32(iid)) }
+            }
+            return list
+        }
+    }
+}

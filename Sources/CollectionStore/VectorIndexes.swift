@@ -1,0 +1,141 @@
+import Foundation
+import Search
+import Storage
+
+/// The dense engine a collection drives, one per dense vector name. Ids are internal.
+protocol DenseVectorIndex: AnyObject, Sendable {
+    var count: Int { get }
+    func insert(id: UInt32, vector: [Float]) throws
+    func remove(id: UInt32)
+    func search(_ query: [Float], limit: Int, ef: Int?, exact: Bool, filter: AllowList?) throws -> [SearchHit]
+}
+
+/// The sparse engine a collection drives, one per sparse vector name. Ids are internal.
+protocol SparseVectorIndex: AnyObject, Sendable {
+    var count: Int { get }
+    func upsert(id: UInt32, indices: [UInt32], values: [Float]) throws
+    func remove(id: UInt32)
+    func search(indices: [UInt32], values: [Float], limit: Int, filter: AllowList?) throws -> [SearchHit]
+}
+
+/// Exact dense search over a contiguous arena: the scaffold engine until the HNSW index is wired in.
+final class FlatDenseIndex: DenseVectorIndex, @unchecked Sendable {
+    let dimension: Int
+    let metric: DistanceMetric
+    private let lock = ReadWriteLock()
+    private var arena: [Float] = []
+    private var present: [Bool] = []
+    private(set) var count = 0
+
+    init(dimension: Int, metric: DistanceMetric) {
+        self.dimension = dimension
+        self.metric = metric
+    }
+
+    func insert(id: UInt32, vector: [Float]) throws {
+        lock.withExclusiveLock {
+            let slot = Int(id)
+            if slot >= present.count {
+                present.append(contentsOf: repeatElement(false, count: slot + 1 - present.count))
+                arena.append(contentsOf: repeatElement(0, count: (slot + 1) * dimension - arena.count))
+            }
+            if !present[slot] { count += 1 }
+            present[slot] = true
+            arena.replaceSubrange(slot * dimension..<(slot + 1) * dimension, with: vector)
+        }
+    }
+
+    func remove(id: UInt32) {
+        lock.withExclusiveLock {
+            let slot = Int(id)
+            guard slot < present.count, present[slot] else { return }
+            present[slot] = false
+            count -= 1
+        }
+    }
+
+    func search(_ query: [Float], limit: Int, ef: Int?, exact: Bool, filter: AllowList?) throws -> [SearchHit] {
+        lock.withSharedLock {
+            var hits: [SearchHit] = []
+            hits.reserveCapacity(count)
+            arena.withUnsafeBufferPointer { data in
+                for slot in present.indices where present[slot] {
+                    if let filter, !filter.allows(UInt32(slot)) { continue }
+                    let row = UnsafeBufferPointer(rebasing: data[slot * dimension..<(slot + 1) * dimension])
+                    var score: Float = 0
+                    switch metric {
+                    case .cosine, .dot:
+                        for i in 0..<dimension { score += row[i] * query[i] }
+                    case .euclid:
+                        for i in 0..<dimension { let d = row[i] - query[i]; score += d * d }
+                        score = score.squareRoot()
+                    }
+                    hits.append(SearchHit(id: UInt32(slot), score: score))
+                }
+            }
+            return topHits(hits, limit: limit, higherIsBetter: metric.higherIsBetter)
+        }
+    }
+}
+
+/// Exact sparse search by dot product over shared indices: the scaffold engine until the inverted index is wired in.
+final class FlatSparseIndex: SparseVectorIndex, @unchecked Sendable {
+    let modifier: SparseModifierKind
+    private let lock = ReadWriteLock()
+    private var vectors: [UInt32: [UInt32: Float]] = [:]
+    private var documentFrequency: [UInt32: Int] = [:]
+
+    init(modifier: SparseModifierKind) { self.modifier = modifier }
+
+    var count: Int { lock.withSharedLock { vectors.count } }
+
+    func upsert(id: UInt32, indices: [UInt32], values: [Float]) throws {
+        lock.withExclusiveLock {
+            removeLocked(id)
+            var map: [UInt32: Float] = [:]
+            for (i, v) in zip(indices, values) { map[i] = v }
+            vectors[id] = map
+            for i in indices { documentFrequency[i, default: 0] += 1 }
+        }
+    }
+
+    func remove(id: UInt32) { lock.withExclusiveLock { removeLocked(id) } }
+
+    private func removeLocked(_ id: UInt32) {
+        guard let old = vectors.removeValue(forKey: id) else { return }
+        for i in old.keys { documentFrequency[i, default: 1] -= 1 }
+    }
+
+    func search(indices: [UInt32], values: [Float], limit: Int, filter: AllowList?) throws -> [SearchHit] {
+        lock.withSharedLock {
+            let n = Float(vectors.count)
+            var weights: [(UInt32, Float)] = []
+            for (i, q) in zip(indices, values) {
+                var w = q
+                if modifier == .idf {
+                    let df = Float(documentFrequency[i] ?? 0)
+                    w *= log((n - df + 0.5) / (df + 0.5) + 1)
+                }
+                weights.append((i, w))
+            }
+            var hits: [SearchHit] = []
+            for (id, vector) in vectors {
+                if let filter, !filter.allows(id) { continue }
+                var score: Float = 0
+                var shares = false
+                for (i, w) in weights { if let d = vector[i] { score += w * d; shares = true } }
+                if shares { hits.append(SearchHit(id: id, score: score)) }
+            }
+            return topHits(hits, limit: limit, higherIsBetter: true)
+        }
+    }
+}
+
+/// The best `limit` hits, best first; ties by lower id.
+func topHits(_ hits: [SearchHit], limit: Int, higherIsBetter: Bool) -> [SearchHit] {
+    let sorted = hits.sorted {
+        if $0.score != $1.score { return higherIsBetter ? $0.score > $1.score : $0.score < $1.score }
+        return $0.id < $1.id
+    }
+    return Array(sorted.prefix(limit))
+}

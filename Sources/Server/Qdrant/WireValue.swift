@@ -1,0 +1,48 @@
+import CollectionStore
+
+/// A JSON value being written as a response: like `JSONValue`, plus f32 numbers printed in their
+/// shortest form and objects that keep their key order (so envelopes read `result, status, time`).
+indirect enum WireValue {
+    case json(JSONValue)
+    case float(Float)
+    case double(Double)
+    case array([WireValue])
+    case object([(String, WireValue)])
+
+    static let null = WireValue.json(.null)
+    static func bool(_ b: Bool) -> WireValue { .json(.bool(b)) }
+    static func string(_ s: String) -> WireValue { .json(.string(s)) }
+    static func int(_ i: Int) -> WireValue { .json(.int(Int64(i))) }
+    static func uint(_ u: UInt64) -> WireValue { u <= UInt64(Int64.max) ? .json(.int(Int64(u))) : .json(.uint(u)) }
+
+    func write(into out: inout [UInt8]) {
+        switch self {
+        case .json(let value): JSONText.write(value, into: &out)
+        case .float(let f): JSONText.writeFloat(f, into: &out)
+        case .double(let d): JSONText.writeDouble(d, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in fields.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                value.write(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        write(into: &out)
+        return out
+    }
+}
