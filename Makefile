@@ -13,6 +13,7 @@ serve: setup release
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 -m pytest -q Tests/e2e
 
 setup:
 	bash scripts/setup.sh

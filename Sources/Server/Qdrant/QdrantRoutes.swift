@@ -195,7 +195,7 @@ struct QdrantRoutes: Sendable {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw QdrantError(status: 413, message: "Payload too large: the request body exceeds \(maxBodyBytes) bytes")
         }
         if buffer.readableBytes == 0 {
