@@ -43,6 +43,10 @@ extension VectorCollection {
 
     /// Runs a query: prefetches (with the root filter ANDed in), then the root ranking, offset, limit.
     public func query(_ request: QueryRequest) throws -> [PointRecord] {
+        try CollectionMetrics.measure("query") { try runQuery(request) }
+    }
+
+    private func runQuery(_ request: QueryRequest) throws -> [PointRecord] {
         guard request.limit >= 1 else { throw CollectionError.validation("limit: value \(request.limit) invalid, must be 1 or larger") }
         guard request.offset >= 0 else { throw CollectionError.validation("offset: value \(request.offset) invalid, must be 0 or larger") }
         guard request.limit + request.offset <= Self.maxQueryLimit else {
@@ -53,7 +57,7 @@ extension VectorCollection {
             let page = try scroll(offset: nil, limit: request.limit + request.offset, filter: request.filter, withPayload: request.withPayload, withVector: request.withVector)
             return Array(page.points.dropFirst(request.offset)).map { var p = $0; p.score = 0; return p }
         }
-        let rootAllowed = try allowList(for: request.filter)
+        let rootAllowed = try CollectionMetrics.stage("filter") { try allowList(for: request.filter) }
         let ranked = try run(request, depth: 0, inherited: rootAllowed, limit: request.limit + request.offset)
         let window = Array(ranked.hits.dropFirst(request.offset).prefix(request.limit))
         let items: [(UInt32, LivePoint, Float?)] = stateLock.withSharedLock {
@@ -62,7 +66,7 @@ extension VectorCollection {
                 return (hit.id, point, hit.score)
             }
         }
-        return try records(items, withPayload: request.withPayload, withVector: request.withVector)
+        return try CollectionMetrics.stage("fetch") { try records(items, withPayload: request.withPayload, withVector: request.withVector) }
     }
 
     struct Ranked {
@@ -86,7 +90,7 @@ extension VectorCollection {
             }
             switch request.query {
             case .fusion(let method)?:
-                ranked = Ranked(hits: try fuse(lists, method: method, limit: limit), higherIsBetter: true)
+                ranked = Ranked(hits: try CollectionMetrics.stage("fusion") { try fuse(lists, method: method, limit: limit) }, higherIsBetter: true)
             case let query?:
                 // Re-rank the union of the prefetch candidates by the root query.
                 var candidates = AllowList(capacity: stateLock.withSharedLock { state.points.count })
@@ -123,7 +127,7 @@ extension VectorCollection {
             }
             let prepared = try prepareDense(raw, config: vectorConfig, name: vectorName)
             let ef = max(ef ?? config.hnswParameters(for: vectorName).efConstruct, limit)
-            let hits = try index.search(prepared, limit: limit, ef: ef, exact: exact, filter: allowed)
+            let hits = try CollectionMetrics.stage("search") { try index.search(prepared, limit: limit, ef: ef, exact: exact, filter: allowed) }
             return Ranked(hits: hits, higherIsBetter: vectorConfig.distance.higherIsBetter)
         case .sparse(let indices, let values):
             guard let index = sparse[vectorName] else {
@@ -131,7 +135,8 @@ extension VectorCollection {
                 throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
             }
             let (sortedIndices, sortedValues) = try prepareSparse(indices: indices, values: values, name: vectorName)
-            return Ranked(hits: try index.search(indices: sortedIndices, values: sortedValues, limit: limit, filter: allowed), higherIsBetter: true)
+            let hits = try CollectionMetrics.stage("search") { try index.search(indices: sortedIndices, values: sortedValues, limit: limit, filter: allowed) }
+            return Ranked(hits: hits, higherIsBetter: true)
         }
     }
 

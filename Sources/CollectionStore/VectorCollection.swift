@@ -123,7 +123,12 @@ public final class VectorCollection: @unchecked Sendable {
     @discardableResult
     public func upsert(_ inputs: [PointInput]) throws -> UInt64 {
         let prepared = try inputs.map(prepare)
-        return try write { txn, state, operation, effects in
+        defer { CollectionMetrics.pointsWritten.increment(by: inputs.count) }
+        return try CollectionMetrics.measure("upsert") { try upsertPrepared(prepared) }
+    }
+
+    private func upsertPrepared(_ prepared: [PointInput]) throws -> UInt64 {
+        try write { txn, state, operation, effects in
             for point in prepared {
                 let iid: UInt32
                 if let existing = state.internalIDs[point.id] {
@@ -160,6 +165,10 @@ public final class VectorCollection: @unchecked Sendable {
     /// Deletes points by id; ids that do not exist are ignored. Returns the operation id.
     @discardableResult
     public func delete(ids: [PointID]) throws -> UInt64 {
+        try CollectionMetrics.measure("delete") { try deletePoints(ids) }
+    }
+
+    private func deletePoints(_ ids: [PointID]) throws -> UInt64 {
         try write { txn, state, _, effects in
             for id in ids {
                 guard let iid = state.internalIDs.removeValue(forKey: id) else { continue }
@@ -190,6 +199,10 @@ public final class VectorCollection: @unchecked Sendable {
     /// Applies a payload change to the points with the given ids (missing ids are ignored).
     @discardableResult
     public func updatePayload(_ change: PayloadChange, ids: [PointID]) throws -> UInt64 {
+        try CollectionMetrics.measure("payload") { try updatePayloadLocked(change, ids: ids) }
+    }
+
+    private func updatePayloadLocked(_ change: PayloadChange, ids: [PointID]) throws -> UInt64 {
         try write { txn, state, operation, _ in
             for id in ids {
                 guard let iid = state.internalIDs[id], var point = state.points[Int(iid)] else { continue }
