@@ -224,10 +224,10 @@ public final class VectorCollection: @unchecked Sendable {
         case .set(let new, nil):
             return payload.merging(new) { $1 }
         case .set(let new, let key?):
-            return PayloadPath.set(new, at: key, in: payload)
+            return PayloadEdit.set(new, at: key, in: payload)
         case .delete(let keys):
             var result = payload
-            for key in keys { result = PayloadPath.remove(key, from: result) }
+            for key in keys { result = PayloadEdit.remove(key, from: result) }
             return result
         }
     }

@@ -1,5 +1,5 @@
 /// Setting and removing values at dotted payload paths (`a.b.c`).
-enum PayloadPath {
+enum PayloadEdit {
     static func set(_ values: [String: JSONValue], at path: String, in payload: [String: JSONValue]) -> [String: JSONValue] {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         return setting(values, parts: parts[...], in: payload)
