@@ -107,8 +107,9 @@ let package = Package(
         .executableTarget(
             name: "CampusSearchCLI",
             dependencies: [
-                "Server",
+                "Server", "CollectionStore", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import Foundation
 import Search
 import Storage
+import Synchronization
 
 /// A durable named collection of points: ids, named dense and sparse vectors, JSON payloads.
 ///
@@ -24,6 +25,13 @@ public final class VectorCollection: @unchecked Sendable {
     var state: State
     let dense: [String: any DenseVectorIndex]
     let sparse: [String: any SparseVectorIndex]
+    /// Threads the dense engines may use to insert one write's vectors (1 in the server, where
+    /// concurrent requests already use the cores; the bulk loader raises it).
+    public var insertThreads: Int {
+        get { insertThreadsBox.withLock { $0 } }
+        set { insertThreadsBox.withLock { $0 = max(1, newValue) } }
+    }
+    private let insertThreadsBox = Mutex<Int>(1)
 
     struct LivePoint {
         var id: PointID
@@ -264,12 +272,18 @@ public final class VectorCollection: @unchecked Sendable {
         }
         // Engines first for inserts (so a search that sees the new state finds the vectors), the
         // state swap, then engine removals.
+        var denseBatches: [String: [(id: UInt32, vector: [Float])]] = [:]
         for effect in effects {
             switch effect {
-            case .insertDense(let vectorName, let iid, let vector): try dense[vectorName]?.insert(id: iid, vector: vector)
+            case .insertDense(let vectorName, let iid, let vector): denseBatches[vectorName, default: []].append((iid, vector))
             case .upsertSparse(let vectorName, let iid, let indices, let values): try sparse[vectorName]?.upsert(id: iid, indices: indices, values: values)
             case .remove: break
             }
+        }
+        let threads = insertThreads
+        for (vectorName, batch) in denseBatches {
+            if batch.count == 1 { try dense[vectorName]?.insert(id: batch[0].id, vector: batch[0].vector) }
+            else { try dense[vectorName]?.insert(batch: batch, threads: threads) }
         }
         stateLock.withExclusiveLock { state = after }
         for case .remove(let vectorName, let iid) in effects {

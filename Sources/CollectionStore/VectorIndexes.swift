@@ -6,6 +6,8 @@ import Storage
 protocol DenseVectorIndex: AnyObject, Sendable {
     var count: Int { get }
     func insert(id: UInt32, vector: [Float]) throws
+    /// Inserts many vectors, on `threads` threads where the engine can.
+    func insert(batch: [(id: UInt32, vector: [Float])], threads: Int) throws
     func remove(id: UInt32)
     func search(_ query: [Float], limit: Int, ef: Int?, exact: Bool, filter: AllowList?) throws -> [SearchHit]
 }
@@ -43,6 +45,10 @@ final class FlatDenseIndex: DenseVectorIndex, @unchecked Sendable {
             present[slot] = true
             arena.replaceSubrange(slot * dimension..<(slot + 1) * dimension, with: vector)
         }
+    }
+
+    func insert(batch: [(id: UInt32, vector: [Float])], threads: Int) throws {
+        for (id, vector) in batch { try insert(id: id, vector: vector) }
     }
 
     func remove(id: UInt32) {

@@ -1,0 +1,144 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CollectionStore
+import Foundation
+import Histogram
+import NIOCore
+
+/// `campus-search bench http`: recall and latency of queries over Qdrant's HTTP API with N concurrent clients.
+struct BenchHTTP: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http",
+        abstract: "Measure recall@k, QPS and p50/p95/p99 latency of /points/query over HTTP with concurrent clients."
+    )
+
+    @Option(help: "The server, e.g. http://127.0.0.1:6333.") var url: String
+    @Option(help: "The collection to query.") var collection: String
+    @Option(help: "Query vectors: .fvecs or .npy.") var queries: String
+    @Option(help: "Ground truth neighbours (.ivecs or .npy), as point ids.") var gt: String?
+    @Option(help: "Neighbours per query (limit).") var k = 10
+    @Option(help: "Concurrent clients.") var concurrency = 32
+    @Option(help: "Total requests (default: one per query).") var requests: Int?
+    @Option(name: .customLong("vector-name"), help: "The vector name to query (\"\" for the unnamed vector).") var vectorName = "dense"
+    @Option(help: "hnsw_ef search parameter (default: the server's).") var ef: Int?
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+
+    func validate() throws {
+        guard k >= 1, concurrency >= 1 else { throw ValidationError("--k and --concurrency must be ≥ 1") }
+        if let requests, requests < 1 { throw ValidationError("--requests must be ≥ 1") }
+    }
+
+    func run() async throws {
+        let queries = try VectorFiles.readFloats(self.queries)
+        guard queries.count > 0 else { throw CLIError("\(self.queries) holds no vectors") }
+        let truth = try gt.map { try VectorFiles.readInts($0) }
+        let total = requests ?? queries.count
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let endpoint = "\(base)/collections/\(collection)/points/query"
+        let bodies: [ByteBuffer] = (0..<queries.count).map { i in
+            var body: [String: JSONValue] = [
+                "query": .array(queries[i].map { .double(Double($0)) }),
+                "limit": .int(Int64(k)), "with_payload": .bool(false), "with_vector": .bool(false),
+            ]
+            if !vectorName.isEmpty { body["using"] = .string(vectorName) }
+            if let ef { body["params"] = .object(["hnsw_ef": .int(Int64(ef))]) }
+            return ByteBuffer(bytes: JSONText.serialize(.object(body)))
+        }
+
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        do {
+            try await measure(client: client, endpoint: endpoint, bodies: bodies, queries: queries, truth: truth, total: total)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func measure(client: HTTPClient, endpoint: String, bodies: [ByteBuffer], queries: VectorSet, truth: [[Int]]?, total: Int) async throws {
+
+        let shared = BenchHTTPState(total: total)
+        let start = DispatchTime.now().uptimeNanoseconds
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while let n = shared.take() {
+                        let q = n % queries.count
+                        var request = HTTPClientRequest(url: endpoint)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(bodies[q])
+                        let began = DispatchTime.now().uptimeNanoseconds
+                        let response = try await client.execute(request, timeout: .seconds(30))
+                        let bytes = try await response.body.collect(upTo: 16 << 20)
+                        let elapsed = DispatchTime.now().uptimeNanoseconds - began
+                        guard response.status.code == 200 else {
+                            throw CLIError("HTTP \(response.status.code): \(String(buffer: bytes))")
+                        }
+                        var ids: [Int] = []
+                        if case .object(let result)? = (try? JSONText.parse(Array(buffer: bytes)))?["result"],
+                           case .array(let points)? = result["points"] {
+                            ids = points.compactMap { $0["id"]?.numberValue.map { Int($0) } }
+                        }
+                        shared.record(latencyNanoseconds: elapsed, query: q, ids: ids)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let (histogram, answers) = shared.results()
+        var recall: Double?
+        if let truth {
+            var hits = 0, expected = 0
+            for (q, ids) in answers where q < truth.count {
+                let top = Set(truth[q].prefix(k))
+                hits += ids.prefix(k).filter { top.contains($0) }.count
+                expected += min(k, top.count)
+            }
+            recall = expected > 0 ? Double(hits) / Double(expected) : nil
+        }
+        let qps = Double(total) / seconds
+        let p50 = Double(histogram.valueAtPercentile(50)) / 1000, p95 = Double(histogram.valueAtPercentile(95)) / 1000, p99 = Double(histogram.valueAtPercentile(99)) / 1000
+        print(String(format: "requests %d  concurrency %d  QPS %.0f  p50 %.0f µs  p95 %.0f µs  p99 %.0f µs", total, concurrency, qps, p50, p95, p99)
+              + (recall.map { String(format: "  recall@%d %.4f", k, $0) } ?? ""))
+        if let json {
+            var object: [String: JSONValue] = [
+                "requests": .int(Int64(total)), "concurrency": .int(Int64(concurrency)), "k": .int(Int64(k)),
+                "qps": .double(qps), "p50_us": .double(p50), "p95_us": .double(p95), "p99_us": .double(p99),
+            ]
+            if let recall { object["recall"] = .double(recall) }
+            try Data(JSONText.serialize(.object(object))).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
+
+/// Work distribution and result collection shared by the client tasks.
+final class BenchHTTPState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let total: Int
+    private var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    private var answers: [Int: [Int]] = [:]
+
+    init(total: Int) { self.total = total }
+
+    func take() -> Int? {
+        lock.withLock {
+            guard next < total else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func record(latencyNanoseconds: UInt64, query: Int, ids: [Int]) {
+        lock.withLock {
+            histogram.record(latencyNanoseconds)
+            if answers[query] == nil { answers[query] = ids }
+        }
+    }
+
+    func results() -> (Histogram<UInt64>, [Int: [Int]]) { lock.withLock { (histogram, answers) } }
+}

@@ -1,0 +1,272 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CollectionStore
+import Foundation
+import NIOCore
+import Platform
+
+/// `campus-search load`: bulk index loading from vector files, over Qdrant's HTTP API or straight
+/// into a stopped server's data directory.
+struct Load: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Bulk-load points (fvecs/npy vectors, JSONL payloads and sparse vectors) into a collection.",
+        discussion: """
+        Point i gets id i (or line i of --ids), vector row i, payload line i and sparse line i. Upserts are \
+        idempotent by id, so --resume skips the batches whose ids are all present and reloads the rest.
+        """
+    )
+
+    @Option(help: "The collection to load into.") var collection: String
+    @Option(help: "Dense vectors: .fvecs or .npy (f32/f64).") var vectors: String
+    @Option(help: "JSON lines, one payload object per point.") var payload: String?
+    @Option(help: "One point id per line (u64 or UUID); default: the row number.") var ids: String?
+    @Option(name: .customLong("vector-name"), help: "The dense vector's name (\"\" for the unnamed vector).") var vectorName = "dense"
+    @Option(help: "Distance when creating: cosine, dot or l2.") var distance = "cosine"
+    @Option(help: "JSON lines {\"indices\": [...], \"values\": [...]}, one sparse vector per point.") var sparse: String?
+    @Option(name: .customLong("sparse-name"), help: "The sparse vector's name.") var sparseName = "sparse"
+    @Option(help: "Points per upsert.") var batch = 256
+    @Option(help: "Concurrent upserts over HTTP; engine insert threads with --data-dir.") var parallel = 2
+    @Option(help: "A Qdrant-compatible server, e.g. http://127.0.0.1:6333.") var url: String?
+    @Option(name: .customLong("data-dir"), help: "Write a stopped server's LMDB directory directly (fastest).") var dataDirectory: String?
+    @Flag(help: "Create the collection if it does not exist.") var create = false
+    @Flag(help: "Continue an interrupted load: skip batches already fully present.") var resume = false
+
+    func validate() throws {
+        guard (url == nil) != (dataDirectory == nil) else { throw ValidationError("give exactly one of --url and --data-dir") }
+        guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1") }
+        guard parallel >= 1 else { throw ValidationError("--parallel must be ≥ 1") }
+        guard ["cosine", "dot", "l2", "euclid"].contains(distance.lowercased()) else { throw ValidationError("--distance must be cosine, dot or l2") }
+    }
+
+    func run() async throws {
+        let input = try LoadInput.read(self)
+        let progress = ProgressBar("load \(collection)", total: input.count)
+        let start = DispatchTime.now()
+        let loaded: Int
+        if let dataDirectory {
+            loaded = try loadDirect(input, dataDirectory: dataDirectory, progress: progress)
+        } else {
+            loaded = try await loadHTTP(input, baseURL: url!, progress: progress)
+        }
+        progress.finish()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        print("loaded \(loaded) points into \(collection) in \(String(format: "%.2f", seconds)) s (\(Int(Double(loaded) / max(seconds, 1e-9))) points/s)")
+    }
+
+    var qdrantDistance: String {
+        switch distance.lowercased() {
+        case "dot": "Dot"
+        case "l2", "euclid": "Euclid"
+        default: "Cosine"
+        }
+    }
+
+    // MARK: Direct (LMDB)
+
+    private func loadDirect(_ input: LoadInput, dataDirectory: String, progress: ProgressBar) throws -> Int {
+        let node: Node
+        do { node = try Node(dataDirectory: dataDirectory) } catch let error as Node.OpenError { throw CLIError(error.description) }
+        let target: VectorCollection
+        if node.collections.exists(collection) {
+            target = try node.collections.collection(named: collection)
+        } else if create {
+            var config = CollectionConfig(
+                vectors: [vectorName: DenseVectorConfig(size: input.dimension, distance: qdrantDistance == "Dot" ? .dot : qdrantDistance == "Euclid" ? .euclid : .cosine)],
+                unnamedVector: vectorName.isEmpty
+            )
+            if input.sparse != nil { config.sparseVectors[sparseName] = SparseVectorConfig(modifier: .idf) }
+            target = try node.collections.create(name: collection, config: config)
+        } else {
+            throw CLIError("collection `\(collection)` does not exist in \(dataDirectory); pass --create")
+        }
+        target.insertThreads = parallel
+        var done = 0
+        for range in input.batches(of: batch) {
+            let points = input.points(in: range, vectorName: vectorName, sparseName: sparseName)
+            if resume, try target.retrieve(ids: points.map(\.id), withPayload: .none, withVector: .none).count == points.count {
+                done += points.count
+                progress.update(done)
+                continue
+            }
+            do { try target.upsert(points) } catch let error as CollectionError { throw CLIError("rows \(range): \(error)") }
+            done += points.count
+            progress.update(done)
+        }
+        return done
+    }
+
+    // MARK: HTTP
+
+    private func loadHTTP(_ input: LoadInput, baseURL: String, progress: ProgressBar) async throws -> Int {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let count = try await loadHTTP(input, baseURL: baseURL, progress: progress, client: client)
+            try await client.shutdown()
+            return count
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func loadHTTP(_ input: LoadInput, baseURL: String, progress: ProgressBar, client: HTTPClient) async throws -> Int {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let name = collection.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? collection
+        let exists = try await Self.send(client, "GET", "\(base)/collections/\(name)/exists", body: nil)
+        if case .object(let result)? = exists["result"], result["exists"] == .bool(false) {
+            guard create else { throw CLIError("collection `\(collection)` does not exist at \(base); pass --create") }
+            var vectors: JSONValue = .object(["size": .int(Int64(input.dimension)), "distance": .string(qdrantDistance)])
+            if !vectorName.isEmpty { vectors = .object([vectorName: vectors]) }
+            var body: [String: JSONValue] = ["vectors": vectors]
+            if input.sparse != nil { body["sparse_vectors"] = .object([sparseName: .object(["modifier": .string("idf")])]) }
+            _ = try await Self.send(client, "PUT", "\(base)/collections/\(name)", body: .object(body))
+        }
+        let batches = input.batches(of: batch)
+        let counter = LoadCounter(progress: progress)
+        let (vectorName, sparseName, resume, parallel) = (self.vectorName, self.sparseName, self.resume, self.parallel)
+        let pointsURL = "\(base)/collections/\(name)/points"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            while next < batches.count || !group.isEmpty {
+                while next < batches.count && next < parallel + counter.finishedBatches {
+                    let range = batches[next]
+                    next += 1
+                    group.addTask {
+                        let points = input.points(in: range, vectorName: vectorName, sparseName: sparseName)
+                        if resume {
+                            let found = try await Self.send(client, "POST", pointsURL,
+                                                            body: .object(["ids": .array(points.map { Self.json($0.id) }), "with_payload": .bool(false), "with_vector": .bool(false)]))
+                            if case .array(let records)? = found["result"], records.count == points.count {
+                                counter.add(points.count)
+                                return
+                            }
+                        }
+                        _ = try await Self.send(client, "PUT", pointsURL + "?wait=true", body: .object(["points": .array(points.map(Self.json))]))
+                        counter.add(points.count)
+                    }
+                }
+                try await group.next()
+            }
+        }
+        return counter.value
+    }
+
+    static func json(_ id: PointID) -> JSONValue {
+        switch id {
+        case .number(let n): n <= UInt64(Int64.max) ? .int(Int64(n)) : .uint(n)
+        case .uuid: .string(id.description)
+        }
+    }
+
+    static func json(_ point: PointInput) -> JSONValue {
+        var vectors: [String: JSONValue] = [:]
+        for (name, value) in point.vectors {
+            switch value {
+            case .dense(let v): vectors[name] = .array(v.map { .double(Double($0)) })
+            case .sparse(let indices, let values):
+                vectors[name] = .object(["indices": .array(indices.map { .int(Int64($0)) }), "values": .array(values.map { .double(Double($0)) })])
+            }
+        }
+        let vector: JSONValue = vectors.count == 1 && vectors[""] != nil ? vectors[""]! : .object(vectors)
+        return .object(["id": json(point.id), "vector": vector, "payload": .object(point.payload)])
+    }
+
+    private static func send(_ client: HTTPClient, _ method: String, _ url: String, body: JSONValue?) async throws -> [String: JSONValue] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: JSONText.serialize(body)))
+        }
+        let response = try await client.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        let parsed = (try? JSONText.parse(Array(buffer: bytes))) ?? .null
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let message = parsed["status"]?["error"]?.stringValue ?? String(buffer: bytes)
+            throw CLIError("\(method) \(url): HTTP \(response.status.code): \(message)")
+        }
+        return parsed.objectValue ?? [:]
+    }
+}
+
+/// Counts loaded points and finished batches across concurrent uploads, and draws the progress bar.
+final class LoadCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let progress: ProgressBar
+    private var count = 0
+    private var batches = 0
+
+    init(progress: ProgressBar) { self.progress = progress }
+
+    var value: Int { lock.withLock { count } }
+    var finishedBatches: Int { lock.withLock { batches } }
+
+    func add(_ n: Int) {
+        lock.withLock {
+            count += n
+            batches += 1
+            progress.update(count)
+        }
+    }
+}
+
+/// The files of a load, read up front.
+struct LoadInput: Sendable {
+    var dense: VectorSet
+    var ids: [PointID]?
+    var payloads: [[String: JSONValue]]?
+    var sparse: [(indices: [UInt32], values: [Float])]?
+
+    var count: Int { dense.count }
+    var dimension: Int { dense.dimension }
+
+    static func read(_ command: Load) throws -> LoadInput {
+        let dense = try VectorFiles.readFloats(command.vectors)
+        var input = LoadInput(dense: dense)
+        if let path = command.ids {
+            let lines = try Self.lines(path)
+            guard lines.count >= dense.count else { throw CLIError("\(path): \(lines.count) ids for \(dense.count) vectors") }
+            input.ids = try lines.prefix(dense.count).enumerated().map { n, line in
+                guard let id = PointID(line.trimmingCharacters(in: .whitespaces)) else { throw CLIError("\(path):\(n + 1): `\(line)` is not a u64 or UUID") }
+                return id
+            }
+        }
+        if let path = command.payload {
+            let lines = try Self.lines(path)
+            guard lines.count >= dense.count else { throw CLIError("\(path): \(lines.count) payloads for \(dense.count) vectors") }
+            input.payloads = try lines.prefix(dense.count).enumerated().map { n, line in
+                guard case .object(let fields)? = try? JSONText.parse(line) else { throw CLIError("\(path):\(n + 1): not a JSON object") }
+                return fields
+            }
+        }
+        if let path = command.sparse {
+            let lines = try Self.lines(path)
+            guard lines.count >= dense.count else { throw CLIError("\(path): \(lines.count) sparse vectors for \(dense.count) vectors") }
+            input.sparse = try lines.prefix(dense.count).enumerated().map { n, line in
+                guard case .object(let fields)? = try? JSONText.parse(line),
+                      case .array(let indices)? = fields["indices"], case .array(let values)? = fields["values"] else {
+                    throw CLIError("\(path):\(n + 1): expected {\"indices\": [...], \"values\": [...]}")
+                }
+                return (indices.compactMap { $0.numberValue.map { UInt32($0) } }, values.compactMap { $0.numberValue.map { Float($0) } })
+            }
+        }
+        return input
+    }
+
+    static func lines(_ path: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError("cannot read \(path)") }
+        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    func batches(of size: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: size).map { $0..<Swift.min($0 + size, count) }
+    }
+
+    func points(in range: Range<Int>, vectorName: String, sparseName: String) -> [PointInput] {
+        range.map { i in
+            var vectors: [String: VectorValue] = [vectorName: .dense(dense[i])]
+            if let sparse { vectors[sparseName] = .sparse(indices: sparse[i].indices, values: sparse[i].values) }
+            return PointInput(id: ids?[i] ?? .number(UInt64(i)), vectors: vectors, payload: payloads?[i] ?? [:])
+        }
+    }
+}
