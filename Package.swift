@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "CampusSearchCLI",
             dependencies: [
-                "Server",
+                "Server", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

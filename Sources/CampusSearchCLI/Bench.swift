@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `campus-search bench …`: recall, throughput and latency measurements.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure recall@k, QPS and latency percentiles on vector files.",
+        subcommands: [BenchDense.self]
+    )
+}
