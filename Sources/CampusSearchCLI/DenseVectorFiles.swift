@@ -110,7 +110,7 @@ struct NpyArray {
             headerStart = 12
         }
         guard data.count >= headerStart + headerLength,
-              let header = String(data: data.subdata(in: headerStart ..< headerStart + headerLength), encoding: .latin1)
+              let header = String(data: data.subdata(in: headerStart ..< headerStart + headerLength), encoding: .isoLatin1)
         else { throw CLIError("\(path): truncated .npy header") }
         func field(_ key: String) -> String? {
             guard let range = header.range(of: "'\(key)':") else { return nil }

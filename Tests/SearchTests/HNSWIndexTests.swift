@@ -32,7 +32,7 @@ struct HNSWIndexTests {
         #expect(try dot.search(b, limit: 1)[0].score == 3)
         let euclid = HNSWIndex(dimension: 2, metric: .euclid)
         try euclid.insert(id: 0, vector: a)
-        #expect(abs(try euclid.search(b, limit: 1)[0].score - 20.squareRoot()) < 1e-5)
+        #expect(abs(try euclid.search(b, limit: 1)[0].score - Float(20).squareRoot()) < 1e-5)
     }
 
     @Test("inserts from two threads while another thread searches")
@@ -203,7 +203,7 @@ struct HNSWIndexTests {
         #expect(index.count == 1)
         #expect(!index.contains(id: 5))
         let stored = try #require(index.vector(id: 1))
-        #expect(abs(stored[2] - 3 / 14.squareRoot()) < 1e-6)
+        #expect(abs(stored[2] - Float(3) / Float(14).squareRoot()) < 1e-6)
         let empty = HNSWIndex(dimension: 3, metric: .dot)
         #expect(try empty.search([1, 2, 3], limit: 5).isEmpty)
     }

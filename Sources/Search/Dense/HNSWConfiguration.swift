@@ -1,5 +1,5 @@
 /// Scalar quantization of the vectors the graph walk reads.
-public enum VectorQuantization: Sendable, Equatable, Hashable {
+public enum VectorQuantization: Sendable, Equatable, Hashable, Codable {
     /// Full f32 vectors everywhere.
     case none
     /// int8 codes for the graph walk (4× fewer bytes per visited node), then the best
@@ -28,7 +28,7 @@ public enum VectorQuantization: Sendable, Equatable, Hashable {
 /// | `quantization` | VectorQuantization | `.none` | int8 traversal with f32 rescoring, or none |
 /// | `fullScanThreshold` | Int | 1,000 | filtered searches allowing at most this many points scan them exactly |
 /// | `exactCostFactor` | Double | 2 | also scan exactly when allowed² ≤ factor·ef·m·count (cost of graph vs scan); 0 disables |
-public struct HNSWConfiguration: Sendable, Equatable, Hashable {
+public struct HNSWConfiguration: Sendable, Equatable, Hashable, Codable {
     public var m: Int
     public var efConstruct: Int
     public var ef: Int

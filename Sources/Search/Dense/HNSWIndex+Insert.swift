@@ -42,10 +42,10 @@ extension HNSWIndex {
         let ids = batch.map(\.id)
         let dim = dimension
         try prepared.withUnsafeBufferPointer { all in
-            let base = all.baseAddress!
+            nonisolated(unsafe) let base = all.baseAddress!
             // The first point alone, so the parallel workers start from an entry point.
             try insertPrepared(id: ids[0], vector: base)
-            let next = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+            nonisolated(unsafe) let next = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
             next.initialize(to: 1)
             defer { next.deallocate() }
             let workers = max(1, min(threads, batch.count))

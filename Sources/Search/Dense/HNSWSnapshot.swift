@@ -40,8 +40,6 @@ public struct HNSWSnapshot: Sendable, Equatable, Codable {
     }
 }
 
-extension VectorQuantization: Codable {}
-extension HNSWConfiguration: Codable {}
 
 extension HNSWIndex {
     /// A copy of the whole index (taken under the maintenance lock; concurrent inserts of new ids
