@@ -51,3 +51,12 @@ func makeIndex(count: Int, dim: Int, metric: DistanceMetric, configuration: HNSW
     try index.insert(batch: data.enumerated().map { (UInt32($0.offset), $0.element) }, threads: threads)
     return (index, data)
 }
+
+/// Queries near the data (a stored point plus noise), as real queries land near real documents.
+func nearbyQueries(_ data: [[Float]], count: Int, noise: Float = 0.3, seed: UInt64) -> [[Float]] {
+    var rng = TestRNG(seed: seed)
+    return (0..<count).map { _ in
+        let base = data[Int(rng.next() % UInt64(data.count))]
+        return base.map { $0 + noise * rng.gaussian() }
+    }
+}

@@ -6,8 +6,8 @@ import Testing
 struct HNSWIndexTests {
     @Test("recall@10 against exact search is at least 0.95", arguments: DistanceMetric.allCases)
     func recallAgainstExact(metric: DistanceMetric) throws {
-        let (index, _) = try makeIndex(count: 2_000, dim: 24, metric: metric)
-        let queries = clusteredVectors(count: 50, dim: 24, seed: 99)
+        let (index, data) = try makeIndex(count: 2_000, dim: 24, metric: metric)
+        let queries = nearbyQueries(data, count: 50, seed: 99)
         let approx = try queries.map { try index.search($0, limit: 10, ef: 64) }
         let exact = try queries.map { try index.exactSearch($0, limit: 10) }
         #expect(recall(approx, exact) >= 0.95)
@@ -104,12 +104,12 @@ struct HNSWIndexTests {
           arguments: [0.001, 0.01, 0.1, 1.0])
     func filteredRecall(fraction: Double) throws {
         let n = 3_000
-        let (index, _) = try makeIndex(count: n, dim: 16, metric: .dot)
+        let (index, data) = try makeIndex(count: n, dim: 16, metric: .dot)
         var rng = TestRNG(seed: 17)
         var allow = AllowList(capacity: n)
         let wanted = max(1, Int(Double(n) * fraction))
         while allow.count < wanted { allow.insert(UInt32(rng.next() % UInt64(n))) }
-        let queries = clusteredVectors(count: 30, dim: 16, seed: 23)
+        let queries = nearbyQueries(data, count: 30, seed: 23)
         let approx = try queries.map { try index.search($0, limit: 10, filter: allow) }
         let exact = try queries.map { try index.exactSearch($0, limit: 10, filter: allow) }
         for hits in approx {

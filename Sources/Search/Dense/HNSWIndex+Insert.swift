@@ -192,6 +192,7 @@ extension HNSWIndex {
     /// live nodes in `context.results` (as a max-heap of negated distances).
     func searchLayerForBuild(context: SearchContext, query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int) {
         if level == 0 {
+            context.query.update(from: query, count: dimension)
             searchLevel0(context: context, entry: entry, ef: ef, filter: NoFilter(), quantized: false)
             return
         }
