@@ -17,6 +17,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "campus-search", targets: ["CampusSearchCLI"]),
+        // For the separate package-benchmark suite in Benchmarks/Kernels.
+        .library(name: "Search", targets: ["Search"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -107,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "CampusSearchCLI",
             dependencies: [
-                "Server", "CollectionStore", "Platform",
+                "Server", "CollectionStore", "Platform", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
