@@ -92,6 +92,7 @@ struct Load: AsyncParsableCommand {
             done += points.count
             progress.update(done)
         }
+        try target.checkpoint()
         return done
     }
 

@@ -34,6 +34,18 @@ public final class CollectionRegistry: @unchecked Sendable {
         lock.withLock { collections[name] != nil }
     }
 
+    /// Checkpoints every collection with writes its persisted graphs do not hold. Returns how many.
+    @discardableResult
+    public func checkpointAll() throws -> Int {
+        let all = lock.withLock { Array(collections.values) }
+        var written = 0
+        for collection in all where collection.needsCheckpoint {
+            try collection.checkpoint()
+            written += 1
+        }
+        return written
+    }
+
     /// Checks a collection name the way Qdrant does.
     public static func validate(name: String) throws {
         guard !name.isEmpty, name.utf8.count <= 255 else {

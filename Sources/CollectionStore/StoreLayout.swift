@@ -10,6 +10,7 @@ import Storage
 /// | `coll.points` | cid · internal id | `StoredPoint` (sort key, version, payload JSON) |
 /// | `coll.ids` | cid · PointID sort key | internal id |
 /// | `coll.vectors` | cid · slot · internal id | dense: f32 LE; sparse: u32 n, n × u32 index, n × f32 value |
+/// | `coll.graphs` | cid · slot · part · chunk | HNSW checkpoints (`GraphCheckpoint`) |
 ///
 /// All integers in keys are big-endian, so a cursor walks a collection's points in internal-id order
 /// and its ids in Qdrant's id order.
@@ -19,6 +20,8 @@ struct StoreTables: Sendable {
     let points: Table<[UInt8], [UInt8]>
     let ids: Table<[UInt8], UInt32>
     let vectors: Table<[UInt8], [UInt8]>
+    /// HNSW checkpoints (see `GraphCheckpoint`).
+    let graphs: Table<[UInt8], [UInt8]>
 
     init(environment: Environment) throws {
         registry = try environment.table("coll.registry")
@@ -26,6 +29,7 @@ struct StoreTables: Sendable {
         points = try environment.table("coll.points")
         ids = try environment.table("coll.ids")
         vectors = try environment.table("coll.vectors")
+        graphs = try environment.table("coll.graphs")
     }
 }
 

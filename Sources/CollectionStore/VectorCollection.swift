@@ -23,7 +23,7 @@ public final class VectorCollection: @unchecked Sendable {
     private let writeLock = NSLock()
     let stateLock = ReadWriteLock()
     var state: State
-    let dense: [String: any DenseVectorIndex]
+    let dense: [String: HNSWIndex]
     let sparse: [String: any SparseVectorIndex]
     /// Threads the dense engines may use to insert one write's vectors (1 in the server, where
     /// concurrent requests already use the cores; the bulk loader raises it).
@@ -32,6 +32,8 @@ public final class VectorCollection: @unchecked Sendable {
         set { insertThreadsBox.withLock { $0 = max(1, newValue) } }
     }
     private let insertThreadsBox = Mutex<Int>(1)
+    /// Per dense vector name, the operation id its persisted graph checkpoint reflects.
+    private let checkpointOperations: Mutex<[String: UInt64]>
 
     struct LivePoint {
         var id: PointID
@@ -56,10 +58,24 @@ public final class VectorCollection: @unchecked Sendable {
         slots = record.slots
         self.environment = environment
         self.tables = tables
-        var dense: [String: any DenseVectorIndex] = [:]
+        var dense: [String: HNSWIndex] = [:]
+        var checkpoints: [String: UInt64] = [:]
         for (vectorName, vectorConfig) in config.vectors {
-            dense[vectorName] = FlatDenseIndex(dimension: vectorConfig.size, metric: vectorConfig.distance)
+            let slot = record.slots[vectorName]!
+            let restored = try environment.read { txn in
+                try GraphCheckpoint.read(cid: record.cid, slot: slot, table: tables.graphs, txn: txn)
+            }
+            if let (snapshot, operation) = restored, let index = try? HNSWIndex.restore(snapshot) {
+                dense[vectorName] = index
+                checkpoints[vectorName] = operation
+            } else {
+                dense[vectorName] = HNSWIndex(
+                    dimension: vectorConfig.size, metric: vectorConfig.distance,
+                    configuration: HNSWIndex.configuration(for: vectorConfig, collection: config)
+                )
+            }
         }
+        self.checkpointOperations = Mutex(checkpoints)
         var sparse: [String: any SparseVectorIndex] = [:]
         for (vectorName, sparseConfig) in config.sparseVectors {
             sparse[vectorName] = FlatSparseIndex(modifier: sparseConfig.modifier)
@@ -67,14 +83,16 @@ public final class VectorCollection: @unchecked Sendable {
         self.dense = dense
         self.sparse = sparse
         self.state = State()
-        try load()
+        try load(checkpoints: checkpoints)
     }
 
-    /// Reads points and vectors back from LMDB into memory and the engines.
-    private func load() throws {
-        let slotNames = Dictionary(uniqueKeysWithValues: slots.map { ($0.value, $0.key) })
+    /// Reads points back from LMDB into memory, then brings each engine up to date: a dense space
+    /// with a graph checkpoint replays only the points written after it; the others are rebuilt from
+    /// the stored vectors.
+    private func load(checkpoints: [String: UInt64]) throws {
         var loaded = State()
-        var denseRows: [(String, UInt32, [Float])] = []
+        var denseRows: [String: [(id: UInt32, vector: [Float])]] = [:]
+        var staleIDs: [String: [UInt32]] = [:]
         var sparseRows: [(String, UInt32, [UInt32], [Float])] = []
         try environment.read { txn in
             loaded.nextInternalID = UInt32(try tables.counters.get(Keys.counter(cid, "next_iid"), in: txn) ?? 0)
@@ -92,26 +110,70 @@ public final class VectorCollection: @unchecked Sendable {
                     entry = try cursor.next()
                 }
             }
-            try tables.vectors.withCursor(in: txn) { cursor in
-                var entry = try cursor.seek(atOrAfterBytes: prefix)
-                while let (key, value) = entry, key.starts(with: prefix) {
-                    let slot = UInt16(key[4]) << 8 | UInt16(key[5])
-                    let iid = Keys.readUInt32(key, at: 6)
-                    if let vectorName = slotNames[slot] {
+            for (vectorName, slot) in slots {
+                if config.vectors[vectorName] != nil, let operation = checkpoints[vectorName], let index = dense[vectorName] {
+                    // Replay what the checkpoint does not hold.
+                    for iid in 0..<min(index.idBound, loaded.points.count) where index.contains(id: UInt32(iid)) && loaded.points[iid] == nil {
+                        staleIDs[vectorName, default: []].append(UInt32(iid))
+                    }
+                    for (iid, point) in loaded.points.enumerated() where (point?.version ?? 0) > operation {
+                        if let bytes = try tables.vectors.get(Keys.vector(cid, slot, UInt32(iid)), in: txn) {
+                            denseRows[vectorName, default: []].append((UInt32(iid), VectorCoding.decodeDense(bytes)))
+                        } else {
+                            staleIDs[vectorName, default: []].append(UInt32(iid))
+                        }
+                    }
+                    continue
+                }
+                let slotPrefix = Keys.vectorSlotPrefix(cid, slot)
+                try tables.vectors.withCursor(in: txn) { cursor in
+                    var entry = try cursor.seek(atOrAfterBytes: slotPrefix)
+                    while let (key, value) = entry, key.starts(with: slotPrefix) {
+                        let iid = Keys.readUInt32(key, at: 6)
                         if config.vectors[vectorName] != nil {
-                            denseRows.append((vectorName, iid, VectorCoding.decodeDense(value)))
+                            denseRows[vectorName, default: []].append((iid, VectorCoding.decodeDense(value)))
                         } else {
                             let (indices, values) = VectorCoding.decodeSparse(value)
                             sparseRows.append((vectorName, iid, indices, values))
                         }
+                        entry = try cursor.next()
                     }
-                    entry = try cursor.next()
                 }
             }
         }
         state = loaded
-        for (vectorName, iid, vector) in denseRows { try dense[vectorName]?.insert(id: iid, vector: vector) }
+        for (vectorName, ids) in staleIDs { for iid in ids { dense[vectorName]?.remove(id: iid) } }
+        for (vectorName, rows) in denseRows { try dense[vectorName]?.insert(batch: rows, threads: ProcessInfo.processInfo.activeProcessorCount) }
         for (vectorName, iid, indices, values) in sparseRows { try sparse[vectorName]?.upsert(id: iid, indices: indices, values: values) }
+    }
+
+    // MARK: Checkpoints
+
+    /// Whether some dense space has writes its persisted graph does not hold.
+    public var needsCheckpoint: Bool {
+        let last = lastOperationID
+        return checkpointOperations.withLock { ops in dense.keys.contains { (ops[$0] ?? 0) < last } }
+    }
+
+    /// Persists every dense graph as of now, so the next open restores instead of rebuilding.
+    /// Runs under the write lock (writes wait; searches go on).
+    public func checkpoint() throws {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        let operation = stateLock.withSharedLock { state.lastOperation }
+        let stale = checkpointOperations.withLock { ops in dense.keys.filter { (ops[$0] ?? 0) < operation || ops[$0] == nil } }
+        guard !stale.isEmpty else { return }
+        let snapshots = stale.map { ($0, dense[$0]!.snapshot()) }
+        do {
+            try environment.write { txn in
+                for (vectorName, snapshot) in snapshots {
+                    try GraphCheckpoint.write(snapshot, operation: operation, cid: cid, slot: slots[vectorName]!, table: tables.graphs, txn: txn)
+                }
+            }
+        } catch {
+            throw CollectionError.storage("checkpoint of `\(name)` failed: \(error)")
+        }
+        checkpointOperations.withLock { ops in for name in stale { ops[name] = operation } }
     }
 
     // MARK: Reading state

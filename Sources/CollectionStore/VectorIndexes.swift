@@ -20,66 +20,28 @@ protocol SparseVectorIndex: AnyObject, Sendable {
     func search(indices: [UInt32], values: [Float], limit: Int, filter: AllowList?) throws -> [SearchHit]
 }
 
-/// Exact dense search over a contiguous arena: the scaffold engine until the HNSW index is wired in.
-final class FlatDenseIndex: DenseVectorIndex, @unchecked Sendable {
-    let dimension: Int
-    let metric: DistanceMetric
-    private let lock = ReadWriteLock()
-    private var arena: [Float] = []
-    private var present: [Bool] = []
-    private(set) var count = 0
-
-    init(dimension: Int, metric: DistanceMetric) {
-        self.dimension = dimension
-        self.metric = metric
-    }
-
-    func insert(id: UInt32, vector: [Float]) throws {
-        lock.withExclusiveLock {
-            let slot = Int(id)
-            if slot >= present.count {
-                present.append(contentsOf: repeatElement(false, count: slot + 1 - present.count))
-                arena.append(contentsOf: repeatElement(0, count: (slot + 1) * dimension - arena.count))
-            }
-            if !present[slot] { count += 1 }
-            present[slot] = true
-            arena.replaceSubrange(slot * dimension..<(slot + 1) * dimension, with: vector)
+extension HNSWIndex: DenseVectorIndex {
+    /// HNSW parameters for a vector space of a collection. Qdrant counts `full_scan_threshold` in KB
+    /// of vectors; the engine counts points.
+    static func configuration(for vector: DenseVectorConfig, collection: CollectionConfig) -> HNSWConfiguration {
+        let params = vector.hnsw ?? collection.hnsw
+        let pointsPerKB = 1024.0 / Double(max(vector.size, 1) * 4)
+        var configuration = HNSWConfiguration(
+            m: params.m, efConstruct: params.efConstruct, ef: params.efConstruct,
+            fullScanThreshold: max(1, Int(Double(params.fullScanThreshold) * pointsPerKB))
+        )
+        if let scalar = vector.quantization ?? collection.quantization {
+            configuration.quantization = .int8(quantile: scalar.quantile ?? 0.99, oversampling: 2, rescore: true)
         }
-    }
-
-    func insert(batch: [(id: UInt32, vector: [Float])], threads: Int) throws {
-        for (id, vector) in batch { try insert(id: id, vector: vector) }
-    }
-
-    func remove(id: UInt32) {
-        lock.withExclusiveLock {
-            let slot = Int(id)
-            guard slot < present.count, present[slot] else { return }
-            present[slot] = false
-            count -= 1
-        }
+        return configuration
     }
 
     func search(_ query: [Float], limit: Int, ef: Int?, exact: Bool, filter: AllowList?) throws -> [SearchHit] {
-        lock.withSharedLock {
-            var hits: [SearchHit] = []
-            hits.reserveCapacity(count)
-            arena.withUnsafeBufferPointer { data in
-                for slot in present.indices where present[slot] {
-                    if let filter, !filter.allows(UInt32(slot)) { continue }
-                    let row = UnsafeBufferPointer(rebasing: data[slot * dimension..<(slot + 1) * dimension])
-                    var score: Float = 0
-                    switch metric {
-                    case .cosine, .dot:
-                        for i in 0..<dimension { score += row[i] * query[i] }
-                    case .euclid:
-                        for i in 0..<dimension { let d = row[i] - query[i]; score += d * d }
-                        score = score.squareRoot()
-                    }
-                    hits.append(SearchHit(id: UInt32(slot), score: score))
-                }
-            }
-            return topHits(hits, limit: limit, higherIsBetter: metric.higherIsBetter)
+        switch (exact, filter) {
+        case (true, let filter?): try exactSearch(query, limit: limit, filter: filter)
+        case (true, nil): try exactSearch(query, limit: limit)
+        case (false, let filter?): try search(query, limit: limit, ef: ef, filter: filter)
+        case (false, nil): try search(query, limit: limit, ef: ef)
         }
     }
 }

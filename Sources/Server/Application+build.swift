@@ -28,6 +28,7 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "campus-search"
         ),
+        services: [CheckpointService(registry: node.collections, interval: configuration.checkpointInterval, logger: logger)],
         logger: logger
     )
 }

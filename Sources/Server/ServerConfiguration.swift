@@ -8,6 +8,8 @@ import Logging
 /// - `dataDirectory` (String, `CAMPUS_SEARCH_DATA_DIR`, default `./data/db`): the LMDB environment.
 /// - `maxBodyBytes` (Int, `CAMPUS_SEARCH_MAX_BODY_BYTES`, default 64 MiB): larger request bodies get 413.
 /// - `logLevel` (Logger.Level, `CAMPUS_SEARCH_LOG_LEVEL`, default `info`): trace … critical.
+/// - `checkpointInterval` (Duration, `CAMPUS_SEARCH_CHECKPOINT_SECONDS`, default 60 s): how often HNSW
+///   graphs with new writes are persisted; also done at graceful shutdown.
 /// - `slowRequestMilliseconds` (Double, `CAMPUS_SEARCH_SLOW_REQUEST_MS`, default 500): requests slower
 ///   than this are logged at `warning` with their route and duration.
 public struct ServerConfiguration: Sendable, Equatable {
@@ -17,6 +19,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxBodyBytes: Int = 64 << 20
     public var logLevel: Logger.Level = .info
     public var slowRequestMilliseconds: Double = 500
+    /// How often HNSW graphs with new writes are checkpointed (and once at graceful shutdown).
+    public var checkpointInterval: Duration = .seconds(60)
 
     public init() {}
 
@@ -53,6 +57,12 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_LOG_LEVEL", value: level, expected: "trace, debug, info, notice, warning, error or critical")
             }
             self.logLevel = value
+        }
+        if let seconds = environment["CAMPUS_SEARCH_CHECKPOINT_SECONDS"] {
+            guard let value = Double(seconds), value > 0 else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_CHECKPOINT_SECONDS", value: seconds, expected: "seconds > 0")
+            }
+            self.checkpointInterval = .milliseconds(Int(value * 1000))
         }
         if let slow = environment["CAMPUS_SEARCH_SLOW_REQUEST_MS"] {
             guard let value = Double(slow), value >= 0 else {

@@ -1,0 +1,110 @@
+import Foundation
+import Search
+import Storage
+import Testing
+@testable import CollectionStore
+
+private func temporaryEnvironment() throws -> Environment {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("campus-coll-\(UUID().uuidString)").path
+    return try Environment.open(path: path)
+}
+
+private func randomVector(_ rng: inout SystemRandomNumberGenerator, dimension: Int) -> [Float] {
+    (0..<dimension).map { _ in Float.random(in: -1...1, using: &rng) }
+}
+
+@Suite("Collections persist and reopen")
+struct CollectionPersistenceTests {
+    let config = CollectionConfig(
+        vectors: ["dense": DenseVectorConfig(size: 16, distance: .cosine)],
+        sparseVectors: ["sparse": SparseVectorConfig(modifier: .idf)]
+    )
+
+    @Test("a reopened collection restores its checkpointed graph, replays later writes and forgets later deletes")
+    func checkpointReplayReopen() throws {
+        let environment = try temporaryEnvironment()
+        var rng = SystemRandomNumberGenerator()
+        let registry = try CollectionRegistry(environment: environment)
+        let collection = try registry.create(name: "lessons", config: config)
+        let first = (0..<600).map { i in
+            PointInput(id: .number(UInt64(i)), vectors: ["dense": .dense(randomVector(&rng, dimension: 16)),
+                                                         "sparse": .sparse(indices: [UInt32(i % 7), 100], values: [1, 0.5])],
+                       payload: ["i": .int(Int64(i))])
+        }
+        try collection.upsert(first)
+        #expect(collection.needsCheckpoint)
+        try collection.checkpoint()
+        #expect(!collection.needsCheckpoint)
+        // After the checkpoint: new points, a replaced vector, deletions.
+        let later = (600..<700).map { i in
+            PointInput(id: .number(UInt64(i)), vectors: ["dense": .dense(randomVector(&rng, dimension: 16))], payload: ["i": .int(Int64(i))])
+        }
+        try collection.upsert(later)
+        try collection.upsert([PointInput(id: .number(5), vectors: ["dense": .dense(first[9].vectors["dense"].map { if case .dense(let v) = $0 { v } else { [] } }!)])])
+        try collection.delete(ids: [.number(1), .number(650)])
+
+        var query = QueryRequest()
+        query.query = .nearest(first[9].vectors["dense"]!)
+        query.using = "dense"
+        query.limit = 20
+        query.exact = true
+        let before = try collection.query(query).map(\.id)
+
+        let reopened = try CollectionRegistry(environment: environment).collection(named: "lessons")
+        #expect(reopened.pointsCount == 698)
+        let after = try reopened.query(query).map(\.id)
+        #expect(after == before)
+        #expect(after.contains(.number(5)) && after.contains(.number(9)))
+        var approximate = query
+        approximate.exact = false
+        let graph = try reopened.query(approximate).map(\.id)
+        #expect(!graph.contains(.number(1)) && !graph.contains(.number(650)))
+        #expect(Set(graph.prefix(10)).intersection(Set(before.prefix(10))).count >= 9)
+        // Sparse vectors and payloads came back too.
+        var sparse = QueryRequest()
+        sparse.query = .nearest(.sparse(indices: [3], values: [1]))
+        sparse.using = "sparse"
+        sparse.limit = 200
+        let sparseHits = try reopened.query(sparse).map(\.id)
+        // Points i < 600 with i % 7 == 3 carry index 3 (ids 3, 10, …, 598); none was deleted or replaced.
+        #expect(sparseHits.count == 86)
+        #expect(try reopened.retrieve(ids: [.number(650), .number(651)], withPayload: .all, withVector: .none).map(\.payload) == [["i": .int(651)]])
+    }
+
+    @Test("a failed validation changes nothing")
+    func atomicRejection() throws {
+        let environment = try temporaryEnvironment()
+        let collection = try CollectionRegistry(environment: environment).create(name: "c", config: config)
+        try collection.upsert([PointInput(id: .number(1), vectors: ["dense": .dense(Array(repeating: 1, count: 16))])])
+        let bad = [
+            PointInput(id: .number(2), vectors: ["dense": .dense(Array(repeating: 1, count: 16))]),
+            PointInput(id: .number(3), vectors: ["dense": .dense(Array(repeating: 1, count: 15))]),
+        ]
+        #expect(throws: CollectionError.invalid("Vector dimension error: expected dim: 16, got 15")) { try collection.upsert(bad) }
+        #expect(throws: CollectionError.self) { try collection.upsert([PointInput(id: .number(4), vectors: ["dense": .dense(Array(repeating: 0, count: 16))])]) }
+        #expect(throws: CollectionError.self) { try collection.upsert([PointInput(id: .number(4), vectors: ["dense": .dense([.nan] + Array(repeating: 1, count: 15))])]) }
+        #expect(throws: CollectionError.self) { try collection.upsert([PointInput(id: .number(4), vectors: ["sparse": .sparse(indices: [1, 1], values: [1, 2])])]) }
+        #expect(throws: CollectionError.self) { try collection.upsert([PointInput(id: .number(4), vectors: ["nope": .dense([1])])]) }
+        #expect(collection.pointsCount == 1)
+        let reopened = try CollectionRegistry(environment: environment).collection(named: "c")
+        #expect(reopened.pointsCount == 1)
+    }
+
+    @Test("scroll walks ids in Qdrant order: integers, then UUIDs by value")
+    func scrollOrder() throws {
+        let environment = try temporaryEnvironment()
+        let collection = try CollectionRegistry(environment: environment).create(name: "c", config: config)
+        let uuids = (0..<3).map { _ in UUID() }
+        let ids: [PointID] = [.number(10), .number(2), .number(UInt64(1) << 63 + 5)] + uuids.map { .uuid($0) }
+        try collection.upsert(ids.map { PointInput(id: $0, vectors: ["dense": .dense(Array(repeating: 1, count: 16))]) })
+        var seen: [PointID] = []
+        var offset: PointID?
+        repeat {
+            let page = try collection.scroll(offset: offset, limit: 2, filter: nil, withPayload: .none, withVector: .none)
+            seen += page.points.map(\.id)
+            offset = page.next
+        } while offset != nil
+        #expect(seen == ids.sorted())
+        #expect(Array(seen.prefix(3)) == [.number(2), .number(10), .number(UInt64(1) << 63 + 5)])
+    }
+}
