@@ -198,22 +198,18 @@ public final class VectorCollection: @unchecked Sendable {
     }
 
     private func upsertPrepared(_ prepared: [PointInput]) throws -> UInt64 {
-        try write { txn, state, operation, effects in
+        try write { txn, pending, operation, effects in
             for point in prepared {
                 let iid: UInt32
-                if let existing = state.internalIDs[point.id] {
+                if let existing = pending.internalID(of: point.id) {
                     iid = existing
                 } else {
-                    iid = state.nextInternalID
-                    state.nextInternalID += 1
-                    state.points.append(nil)
-                    state.internalIDs[point.id] = iid
+                    iid = pending.assign(point.id)
                     try tables.ids.put(iid, for: Keys.id(cid, point.id), in: txn)
                 }
                 let stored = StoredPoint(id: point.id, version: operation, payload: point.payload)
                 try tables.points.put(try stored.encoded(), for: Keys.point(cid, iid), in: txn)
-                if state.points[Int(iid)] == nil { state.liveCount += 1 }
-                state.points[Int(iid)] = LivePoint(id: point.id, version: operation, payload: point.payload)
+                pending.set(iid, LivePoint(id: point.id, version: operation, payload: point.payload))
                 for (vectorName, slot) in slots {
                     let key = Keys.vector(cid, slot, iid)
                     switch point.vectors[vectorName] {
@@ -239,17 +235,16 @@ public final class VectorCollection: @unchecked Sendable {
     }
 
     private func deletePoints(_ ids: [PointID]) throws -> UInt64 {
-        try write { txn, state, _, effects in
+        try write { txn, pending, _, effects in
             for id in ids {
-                guard let iid = state.internalIDs.removeValue(forKey: id) else { continue }
+                guard let iid = pending.remove(id) else { continue }
                 try tables.ids.delete(Keys.id(cid, id), in: txn)
                 try tables.points.delete(Keys.point(cid, iid), in: txn)
                 for (vectorName, slot) in slots {
                     try tables.vectors.delete(Keys.vector(cid, slot, iid), in: txn)
                     effects.append(.remove(vectorName, iid))
                 }
-                state.points[Int(iid)] = nil
-                state.liveCount -= 1
+                pending.set(iid, nil)
             }
         }
     }
@@ -273,12 +268,12 @@ public final class VectorCollection: @unchecked Sendable {
     }
 
     private func updatePayloadLocked(_ change: PayloadChange, ids: [PointID]) throws -> UInt64 {
-        try write { txn, state, operation, _ in
+        try write { txn, pending, operation, _ in
             for id in ids {
-                guard let iid = state.internalIDs[id], var point = state.points[Int(iid)] else { continue }
+                guard let iid = pending.internalID(of: id), var point = pending.point(iid) else { continue }
                 point.payload = try Self.apply(change, to: point.payload)
                 point.version = operation
-                state.points[Int(iid)] = point
+                pending.set(iid, point)
                 let stored = StoredPoint(id: id, version: operation, payload: point.payload)
                 try tables.points.put(try stored.encoded(), for: Keys.point(cid, iid), in: txn)
             }
@@ -309,23 +304,82 @@ public final class VectorCollection: @unchecked Sendable {
         case remove(String, UInt32)
     }
 
-    /// Runs one write: an LMDB transaction over a copy of the state, then (after commit) the state
-    /// swap and the engine effects. The body may run twice if the LMDB map grows.
-    private func write(_ body: (WriteTransaction, inout State, UInt64, inout [Effect]) throws -> Void) throws -> UInt64 {
+    /// The changes one write makes to `State`, reading through to the committed state for everything
+    /// it has not changed. Applying it costs O(changes), never a copy of the whole state. Only the
+    /// writer (holding `writeLock`) creates one, and only the writer mutates `state`, so reading
+    /// `owner.state` without `stateLock` here is safe.
+    struct PendingState {
+        unowned let owner: VectorCollection
+        var assigned: [PointID: UInt32] = [:]
+        var removed: Set<PointID> = []
+        var points: [UInt32: LivePoint?] = [:]
+        var nextInternalID: UInt32
+        var liveDelta = 0
+
+        init(owner: VectorCollection) {
+            self.owner = owner
+            self.nextInternalID = owner.state.nextInternalID
+        }
+
+        func internalID(of id: PointID) -> UInt32? {
+            if removed.contains(id) { return nil }
+            return assigned[id] ?? owner.state.internalIDs[id]
+        }
+
+        func point(_ iid: UInt32) -> LivePoint? {
+            if let changed = points[iid] { return changed }
+            return Int(iid) < owner.state.points.count ? owner.state.points[Int(iid)] : nil
+        }
+
+        mutating func assign(_ id: PointID) -> UInt32 {
+            let iid = nextInternalID
+            nextInternalID += 1
+            assigned[id] = iid
+            removed.remove(id)
+            return iid
+        }
+
+        mutating func remove(_ id: PointID) -> UInt32? {
+            guard let iid = internalID(of: id) else { return nil }
+            assigned[id] = nil
+            removed.insert(id)
+            return iid
+        }
+
+        mutating func set(_ iid: UInt32, _ point: LivePoint?) {
+            liveDelta += (point != nil ? 1 : 0) - (self.point(iid) != nil ? 1 : 0)
+            points[iid] = .some(point)
+        }
+
+        func apply(to state: inout State, operation: UInt64) {
+            for id in removed { state.internalIDs[id] = nil }
+            for (id, iid) in assigned { state.internalIDs[id] = iid }
+            if Int(nextInternalID) > state.points.count {
+                state.points.append(contentsOf: repeatElement(nil, count: Int(nextInternalID) - state.points.count))
+            }
+            for (iid, point) in points { state.points[Int(iid)] = point }
+            state.nextInternalID = nextInternalID
+            state.liveCount += liveDelta
+            state.lastOperation = operation
+        }
+    }
+
+    /// Runs one write: an LMDB transaction that records its state changes in a `PendingState`, then
+    /// (after commit) the engine effects and the state changes. The body may run twice if the LMDB
+    /// map grows, each time on a fresh `PendingState`.
+    private func write(_ body: (WriteTransaction, inout PendingState, UInt64, inout [Effect]) throws -> Void) throws -> UInt64 {
         writeLock.lock()
         defer { writeLock.unlock() }
-        let before = stateLock.withSharedLock { state }
-        var after = before
+        var pending = PendingState(owner: self)
         var effects: [Effect] = []
-        let operation = before.lastOperation + 1
+        let operation = state.lastOperation + 1
         do {
             try environment.write { txn in
-                after = before
+                pending = PendingState(owner: self)
                 effects = []
-                try body(txn, &after, operation, &effects)
-                after.lastOperation = operation
+                try body(txn, &pending, operation, &effects)
                 try tables.counters.put(operation, for: Keys.counter(cid, "operation"), in: txn)
-                try tables.counters.put(UInt64(after.nextInternalID), for: Keys.counter(cid, "next_iid"), in: txn)
+                try tables.counters.put(UInt64(pending.nextInternalID), for: Keys.counter(cid, "next_iid"), in: txn)
             }
         } catch let error as CollectionError {
             throw error
@@ -347,7 +401,7 @@ public final class VectorCollection: @unchecked Sendable {
             if batch.count == 1 { try dense[vectorName]?.insert(id: batch[0].id, vector: batch[0].vector) }
             else { try dense[vectorName]?.insert(batch: batch, threads: threads) }
         }
-        stateLock.withExclusiveLock { state = after }
+        stateLock.withExclusiveLock { pending.apply(to: &state, operation: operation) }
         for case .remove(let vectorName, let iid) in effects {
             dense[vectorName]?.remove(id: iid)
             sparse[vectorName]?.remove(id: iid)
