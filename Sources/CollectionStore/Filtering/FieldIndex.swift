@@ -1,0 +1,223 @@
+import Foundation
+
+/// The index of one payload field: its values' postings plus, for every point, whether the field
+/// is non-empty or holds a `null` (so `is_empty` / `is_null` are answered whatever the type).
+///
+/// Invariant: `keys[id]` lists exactly what `id` contributed to the postings, so an update can
+/// take it out again without the old payload.
+final class FieldIndex {
+    let name: String
+    let path: PayloadPath
+    let schema: PayloadFieldSchema
+
+    /// What one point contributed (deduplicated).
+    enum Key: Hashable {
+        case string(String)
+        case int(Int64)
+        case bool(Bool)
+        case token(String)
+    }
+
+    private var keys: [[Key]] = []
+    private var numbers: [[Double]] = []
+    private var flags: [UInt8] = []
+    private static let nonEmptyFlag: UInt8 = 1, nullFlag: UInt8 = 2, indexedFlag: UInt8 = 4
+
+    private var strings = PostingLists<String>()
+    private var ints = PostingLists<Int64>()
+    private var bools = PostingLists<Bool>()
+    private var tokens = PostingLists<String>()
+    private var sortedNumbers = SortedNumbers()
+
+    /// Points with at least one value of the index's type (`payload_schema.points`).
+    private(set) var indexedPoints = 0
+    /// Points whose field is not empty (some value that is neither `null` nor `[]`).
+    private(set) var nonEmptyPoints = 0
+    /// Points whose field resolves to a `null` somewhere.
+    private(set) var nullPoints = 0
+
+    init(name: String, path: PayloadPath, schema: PayloadFieldSchema) {
+        self.name = name
+        self.path = path
+        self.schema = schema
+    }
+
+    var type: PayloadSchemaType { schema.type }
+
+    // MARK: Writing
+
+    /// Replaces what `id` contributes with what `payload` holds (nil: the point is gone).
+    func update(id: UInt32, payload: [String: JSONValue]?) {
+        let slot = Int(id)
+        if slot < flags.count {
+            removeContribution(of: id)
+        } else if payload != nil {
+            keys.append(contentsOf: repeatElement([], count: slot + 1 - keys.count))
+            numbers.append(contentsOf: repeatElement([], count: slot + 1 - numbers.count))
+            flags.append(contentsOf: repeatElement(0, count: slot + 1 - flags.count))
+        }
+        guard let payload else { return }
+
+        var flag: UInt8 = 0
+        var newKeys: [Key] = []
+        var newNumbers: [Double] = []
+        path.forEachValue(in: payload) { value in
+            switch value {
+            case .null: flag |= Self.nullFlag
+            case .array(let elements) where elements.isEmpty: break
+            default: flag |= Self.nonEmptyFlag
+            }
+            value.forEachFlattened { collect($0, into: &newKeys, numbers: &newNumbers) }
+        }
+        if newKeys.count > 1 { newKeys = Array(Set(newKeys)) }
+        if newNumbers.count > 1 { newNumbers = Array(Set(newNumbers)) }
+        let indexed: Bool = switch type {
+        case .float: !newNumbers.isEmpty
+        case .integer: newKeys.contains { if case .int = $0 { true } else { false } }
+        default: !newKeys.isEmpty
+        }
+        if indexed { flag |= Self.indexedFlag }
+
+        for key in newKeys {
+            switch key {
+            case .string(let s): strings.insert(id, for: s)
+            case .int(let i): ints.insert(id, for: i)
+            case .bool(let b): bools.insert(id, for: b)
+            case .token(let t): tokens.insert(id, for: t)
+            }
+        }
+        sortedNumbers.insert(id, values: newNumbers)
+        keys[slot] = newKeys
+        numbers[slot] = newNumbers
+        flags[slot] = flag
+        count(flag, sign: 1)
+    }
+
+    private func removeContribution(of id: UInt32) {
+        let slot = Int(id)
+        for key in keys[slot] {
+            switch key {
+            case .string(let s): strings.remove(id, for: s)
+            case .int(let i): ints.remove(id, for: i)
+            case .bool(let b): bools.remove(id, for: b)
+            case .token(let t): tokens.remove(id, for: t)
+            }
+        }
+        if !numbers[slot].isEmpty { sortedNumbers.remove(id) }
+        count(flags[slot], sign: -1)
+        keys[slot] = []
+        numbers[slot] = []
+        flags[slot] = 0
+    }
+
+    private func count(_ flag: UInt8, sign: Int) {
+        if flag & Self.indexedFlag != 0 { indexedPoints += sign }
+        if flag & Self.nonEmptyFlag != 0 { nonEmptyPoints += sign }
+        if flag & Self.nullFlag != 0 { nullPoints += sign }
+    }
+
+    /// The index keys of one scalar payload value, by index type.
+    private func collect(_ value: JSONValue, into keys: inout [Key], numbers: inout [Double]) {
+        switch (type, value) {
+        case (.keyword, .string(let s)):
+            keys.append(.string(s))
+        case (.uuid, .string(let s)):
+            if Self.isUUID(s) { keys.append(.string(s)) }
+        case (.integer, _), (.float, _):
+            // Every number goes to the range index (so `range` needs no payload look-up);
+            // integers also to the exact-match postings of an integer index.
+            if let x = value.numberValue, !x.isNaN { numbers.append(x) }
+            if type == .integer, let i = value.exactInt64 { keys.append(.int(i)) }
+        case (.bool, .bool(let b)):
+            keys.append(.bool(b))
+        case (.text, .string(let s)):
+            for t in TextTokenizer.tokens(of: s) { keys.append(.token(t)) }
+        default:
+            break
+        }
+    }
+
+    static func isUUID(_ s: String) -> Bool {
+        if case .uuid? = PointID(s) { true } else { false }
+    }
+
+    // MARK: Reading
+
+    /// Calls `body` with every id matching `predicate` (in no order, possibly repeated) and
+    /// returns true; returns false, without calling `body`, when this index cannot answer exactly.
+    func forEachMatch(_ predicate: FieldPredicate, _ body: (UInt32) -> Void) -> Bool {
+        switch (type, predicate) {
+        case (.keyword, .match(.value(.keyword(let s)))):
+            strings[s]?.forEach(body)
+        case (.uuid, .match(.value(.keyword(let s)))):
+            guard Self.isUUID(s) else { return false }
+            strings[s]?.forEach(body)
+        case (.keyword, .match(.any(.keywords(let list)))):
+            for s in list { strings[s]?.forEach(body) }
+        case (.uuid, .match(.any(.keywords(let list)))):
+            guard list.allSatisfy(Self.isUUID) else { return false }
+            for s in list { strings[s]?.forEach(body) }
+        case (.integer, .match(.value(.integer(let n)))):
+            ints[n]?.forEach(body)
+        case (.integer, .match(.any(.integers(let list)))):
+            for n in list { ints[n]?.forEach(body) }
+        case (.bool, .match(.value(.bool(let b)))):
+            bools[b]?.forEach(body)
+        case (.integer, .range(let range)), (.float, .range(let range)):
+            sortedNumbers.forEachID(in: range, body)
+        case (.text, .match(.text(let text))):
+            let wanted = Array(Set(TextTokenizer.tokens(of: text)))
+            let lists = wanted.map { tokens[$0] ?? [] }.sorted { $0.count < $1.count }
+            guard let shortest = lists.first else { return true }
+            for id in shortest where lists.dropFirst().allSatisfy({ $0.binaryContains(id) }) { body(id) }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// How many ids `forEachMatch` would report, without visiting them: exact for a single-value
+    /// look-up, otherwise an upper bound (a point may hold several matching values). Nil when this
+    /// index cannot answer `predicate`.
+    func matchCount(_ predicate: FieldPredicate) -> (count: Int, exact: Bool)? {
+        func sum<K>(_ lists: PostingLists<K>, _ keys: [K]) -> Int { keys.reduce(0) { $0 + (lists[$1]?.count ?? 0) } }
+        switch (type, predicate) {
+        case (.keyword, .match(.value(.keyword(let s)))):
+            return (strings[s]?.count ?? 0, true)
+        case (.uuid, .match(.value(.keyword(let s)))):
+            return Self.isUUID(s) ? (strings[s]?.count ?? 0, true) : nil
+        case (.keyword, .match(.any(.keywords(let list)))):
+            return (sum(strings, list), list.count <= 1)
+        case (.uuid, .match(.any(.keywords(let list)))):
+            return list.allSatisfy(Self.isUUID) ? (sum(strings, list), list.count <= 1) : nil
+        case (.integer, .match(.value(.integer(let n)))):
+            return (ints[n]?.count ?? 0, true)
+        case (.integer, .match(.any(.integers(let list)))):
+            return (sum(ints, list), list.count <= 1)
+        case (.bool, .match(.value(.bool(let b)))):
+            return (bools[b]?.count ?? 0, true)
+        case (.integer, .range(let range)), (.float, .range(let range)):
+            return (sortedNumbers.count(in: range), false)
+        case (.text, .match(.text(let text))):
+            let wanted = Set(TextTokenizer.tokens(of: text))
+            return (wanted.map { tokens[$0]?.count ?? 0 }.min() ?? 0, wanted.count <= 1)
+        default:
+            return nil
+        }
+    }
+
+    /// Calls `body` with every id whose field is not empty (`nonEmpty`) or holds a null (`!nonEmpty`).
+    func forEachFlagged(nonEmpty: Bool, _ body: (UInt32) -> Void) {
+        let mask = nonEmpty ? Self.nonEmptyFlag : Self.nullFlag
+        flags.withUnsafeBufferPointer { f in
+            for i in f.indices where f[i] & mask != 0 { body(UInt32(i)) }
+        }
+    }
+}
+
+extension Array where Element == UInt32 {
+    func binaryContains(_ id: UInt32) -> Bool {
+        let at = lowerBound(id)
+        return at < count && self[at] == id
+    }
+}
