@@ -119,6 +119,43 @@ struct RandomCorpus {
         }
     }
 
+    /// A condition that `corpusIndexes` answer exactly (so a filter of these reads no payload).
+    mutating func indexedCondition(depth: Int, ids: [PointID]) -> Condition {
+        func key(_ k: String) -> PayloadPath { PayloadPath(k)! }
+        switch Int.random(in: 0..<(depth > 0 ? 10 : 9), using: &rng) {
+        case 0: return .field(FieldCondition(key: key(pick(["city", "title", "meta.name"])), match: .value(.keyword(pick(Self.cities + ["intro swift"])))))
+        case 1: return .field(FieldCondition(key: key(pick(["city", "meta.name"])), match: .any(.keywords((0..<Int.random(in: 0...2, using: &rng)).map { _ in pick(Self.cities) }))))
+        case 2: return .field(FieldCondition(key: key("org"), match: chance(0.5) ? .value(.keyword(pick(Self.uuids))) : .any(.keywords([pick(Self.uuids), pick(Self.uuids)]))))
+        case 3: return .field(FieldCondition(key: key(pick(["n", "meta.level"])), match: chance(0.5) ? .value(.integer(Int64.random(in: -3...3, using: &rng))) : .any(.integers([Int64.random(in: -3...3, using: &rng), Int64.random(in: 0...3, using: &rng)]))))
+        case 4:
+            var r = NumberRange()
+            if chance(0.7) { if chance(0.5) { r.gt = Double(Int.random(in: -4...6, using: &rng)) / 2 } else { r.gte = Double(Int.random(in: -4...6, using: &rng)) / 2 } }
+            if chance(0.7) { if chance(0.5) { r.lt = Double(Int.random(in: -2...8, using: &rng)) / 2 } else { r.lte = Double(Int.random(in: -2...8, using: &rng)) / 2 } }
+            return .field(FieldCondition(key: key(pick(["n", "meta.level", "price", "meta[].level"])), range: r))
+        case 5: return .field(FieldCondition(key: key("flag"), match: .value(.bool(chance(0.5)))))
+        case 6: return .isEmpty(key(pick(corpusIndexes.map(\.0))))
+        case 7: return .isNull(key(pick(corpusIndexes.map(\.0))))
+        case 8: return .hasID(Set((0..<Int.random(in: 0...6, using: &rng)).map { _ in pick(ids) }))
+        default: return .filter(indexedFilter(depth: depth - 1, ids: ids))
+        }
+    }
+
+    mutating func indexedFilter(depth: Int, ids: [PointID]) -> Filter {
+        func clause(_ me: inout RandomCorpus) -> [Condition]? {
+            switch Int.random(in: 0..<4, using: &me.rng) {
+            case 0: return nil
+            case 1: return []
+            default: return (0..<Int.random(in: 1...2, using: &me.rng)).map { _ in me.indexedCondition(depth: depth, ids: ids) }
+            }
+        }
+        var f = Filter(must: clause(&self), should: clause(&self), mustNot: clause(&self))
+        if chance(0.2) {
+            let list = (0..<Int.random(in: 1...3, using: &rng)).map { _ in indexedCondition(depth: depth, ids: ids) }
+            f.minShould = MinShould(conditions: list, minCount: Int.random(in: 1...3, using: &rng))
+        }
+        return f
+    }
+
     mutating func conditions(depth: Int, ids: [PointID]) -> [Condition]? {
         switch Int.random(in: 0..<4, using: &rng) {
         case 0: return nil
@@ -202,6 +239,35 @@ struct PayloadIndexTests {
         }
     }
 
+    @Test("filters of indexed conditions are answered from the indexes alone, exactly, through updates")
+    func indexedOnly() throws {
+        var (corpus, points) = makeCorpus(seed: 21, count: 200)
+        let set = PayloadIndexSet()
+        for (field, schema) in corpusIndexes { try set.createIndex(field: field, schema: schema, points: points.pairs) }
+        var nonTrivial = 0
+        for round in 0..<3 {
+            let ids = points.points.compactMap { $0?.0 }
+            for _ in 0..<120 {
+                let filter = corpus.indexedFilter(depth: 2, ids: ids)
+                let expected = points.bruteForce { filter.matches(id: $0, payload: $1) }
+                var reads = 0
+                let got = set.allowList(
+                    for: filter, capacity: points.capacity, liveIDs: points.live,
+                    payloadOf: { reads += 1; return points.payloadOf($0) }, resolveID: points.resolveID)
+                #expect(got.ids == expected, "round \(round): \(filter)")
+                #expect(reads == 0, "payload read for \(filter)")
+                if !expected.isEmpty && expected.count < points.live.count { nonTrivial += 1 }
+            }
+            for _ in 0..<60 {
+                let i = Int.random(in: 0..<points.capacity, using: &corpus.rng)
+                let p: [String: JSONValue]? = corpus.chance(0.3) ? nil : corpus.payload()
+                points.points[i] = p.map { (points.points[i]?.0 ?? .number(UInt64(50_000 + i)), $0) }
+                set.update(id: UInt32(i), payload: p)
+            }
+        }
+        #expect(nonTrivial > 100)  // the filters select real subsets, not just all or nothing
+    }
+
     @Test("range index stays exact across many rewrites (pending buffer and compaction)")
     func rangeCompaction() throws {
         let set = PayloadIndexSet()
@@ -220,10 +286,16 @@ struct PayloadIndexTests {
             }
         }
         let points = TestPoints(points: values.map { v in v.map { (.number(0), ["x": .double($0)]) } })
-        for (lo, hi) in [(0.0, 10.0), (50.25, 50.25), (100, 200), (-5, 0)] {
-            let filter = Filter(must: [.field(FieldCondition(key: PayloadPath("x")!, range: NumberRange(gte: lo, lte: hi)))])
+        for _ in 0..<60 {
+            var range = NumberRange()
+            let lo = Double(Int.random(in: -4..<500, using: &rng)) / 4, hi = lo + Double(Int.random(in: 0..<40, using: &rng)) / 4
+            if Bool.random(using: &rng) { range.gt = lo } else { range.gte = lo }
+            if Bool.random(using: &rng) { range.lt = hi } else { range.lte = hi }
+            if Int.random(in: 0..<6, using: &rng) == 0 { range.gt = nil; range.gte = nil }
+            if Int.random(in: 0..<6, using: &rng) == 0 { range.lt = nil; range.lte = nil }
+            let filter = Filter(must: [.field(FieldCondition(key: PayloadPath("x")!, range: range))])
             let got = set.allowList(for: filter, capacity: points.capacity, liveIDs: points.live, payloadOf: { _ in nil })
-            #expect(got.ids == points.bruteForce { filter.matches(id: $0, payload: $1) })
+            #expect(got.ids == points.bruteForce { filter.matches(id: $0, payload: $1) }, "\(range)")
         }
     }
 
