@@ -1,5 +1,6 @@
 import Foundation
 import Search
+import Storage
 import Testing
 @testable import CollectionStore
 
@@ -408,5 +409,31 @@ struct PayloadIndexTests {
         #expect(set.estimateCardinality(for: Filter(), liveCount: total) == .exact(total))
         let unindexed = try decodeFilter(#"{"must": [{"key": "nothing", "match": {"value": 1}}]}"#)
         #expect(set.estimateCardinality(for: unindexed, liveCount: total) == .unknown(total))
+    }
+}
+
+@Suite("Payload index catalog")
+struct PayloadIndexCatalogTests {
+    @Test("definitions survive closing and reopening the LMDB environment")
+    func persistence() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("campus-catalog-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tenant = PayloadFieldSchema(.keyword, params: ["type": .string("keyword"), "is_tenant": .bool(true)])
+        do {
+            let env = try Environment.open(path: path)
+            let catalog = try PayloadIndexCatalog(environment: env, tableName: "collection/lessons/payload_indexes")
+            try env.write { txn in
+                try catalog.save(field: "organization_id", schema: tenant, in: txn)
+                try catalog.save(field: "course_id", schema: PayloadFieldSchema(.integer), in: txn)
+                try catalog.save(field: "tags", schema: PayloadFieldSchema(.keyword), in: txn)
+                try catalog.remove(field: "tags", in: txn)
+            }
+        }
+        let env = try Environment.open(path: path)
+        let catalog = try PayloadIndexCatalog(environment: env, tableName: "collection/lessons/payload_indexes")
+        let loaded = try env.read { try catalog.load(in: $0) }
+        #expect(loaded == ["organization_id": tenant, "course_id": PayloadFieldSchema(.integer)])
+        #expect(try PayloadIndexSet(definitions: loaded).definitions == loaded)
     }
 }
