@@ -57,7 +57,7 @@ struct FilterBench {
             let slowMs = median({ slow = unindexed.allowList(for: filter, capacity: capacity, liveIDs: live, payloadOf: payloadOf) }, repeats: max(3, repeats / 4))
             precondition(fast == slow, "indexed and full-scan answers differ for \(name)")
             let estimate = indexed.estimateCardinality(for: filter, liveCount: capacity)
-            print(String(format: "%-34@ %7d %10.1f %12.3f %14.3f %9.1fx   %d..%d..%d", name as NSString, fast.count, decodeMs * 1000, fastMs, slowMs, slowMs / fastMs, estimate.min, estimate.expected, estimate.max))
+            print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %7d %10.1f %12.3f %14.3f %9.1fx   %d..%d..%d", fast.count, decodeMs * 1000, fastMs, slowMs, slowMs / fastMs, estimate.min, estimate.expected, estimate.max))
         }
     }
 }

@@ -437,3 +437,34 @@ struct PayloadIndexCatalogTests {
         #expect(try PayloadIndexSet(definitions: loaded).definitions == loaded)
     }
 }
+
+@Suite("Posting list")
+struct PostingListTests {
+    @Test("agrees with a Set through appends, out-of-order inserts, removals and compactions")
+    func againstSet() {
+        var rng = SplitMix(seed: 3)
+        var list = PostingList()
+        var reference = Set<UInt32>()
+        var next: UInt32 = 0
+        for step in 0..<20_000 {
+            let roll = Int.random(in: 0..<10, using: &rng)
+            if roll < 4 {
+                list.insert(next); reference.insert(next); next += 1
+            } else if roll < 6, next > 0 {
+                let id = UInt32.random(in: 0..<next, using: &rng)
+                list.insert(id); reference.insert(id)
+            } else if next > 0 {
+                let id = UInt32.random(in: 0..<next, using: &rng)
+                list.remove(id); reference.remove(id)
+            }
+            if step % 997 == 0 || step == 19_999 {
+                var seen: [UInt32] = []
+                list.forEach { seen.append($0) }
+                #expect(seen.sorted() == reference.sorted())
+                #expect(list.count == reference.count)
+                for id in 0..<next where id % 7 == 0 { #expect(list.contains(id) == reference.contains(id)) }
+            }
+        }
+        #expect(reference.count > 1000)
+    }
+}

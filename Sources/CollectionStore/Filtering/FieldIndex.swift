@@ -167,9 +167,10 @@ final class FieldIndex {
             sortedNumbers.forEachID(in: range, body)
         case (.text, .match(.text(let text))):
             let wanted = Array(Set(TextTokenizer.tokens(of: text)))
-            let lists = wanted.map { tokens[$0] ?? [] }.sorted { $0.count < $1.count }
+            let lists = wanted.map { tokens[$0] ?? PostingList() }.sorted { $0.count < $1.count }
             guard let shortest = lists.first else { return true }
-            for id in shortest where lists.dropFirst().allSatisfy({ $0.binaryContains(id) }) { body(id) }
+            let others = lists.dropFirst()
+            shortest.forEach { id in if others.allSatisfy({ $0.contains(id) }) { body(id) } }
         default:
             return false
         }
@@ -212,12 +213,5 @@ final class FieldIndex {
         flags.withUnsafeBufferPointer { f in
             for i in f.indices where f[i] & mask != 0 { body(UInt32(i)) }
         }
-    }
-}
-
-extension Array where Element == UInt32 {
-    func binaryContains(_ id: UInt32) -> Bool {
-        let at = lowerBound(id)
-        return at < count && self[at] == id
     }
 }

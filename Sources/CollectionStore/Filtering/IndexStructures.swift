@@ -1,20 +1,85 @@
-/// Value → ids, each list sorted ascending without duplicates.
-///
-/// Ids usually arrive in increasing order (new points get the next internal id), so inserts are
-/// appends; an out-of-order insert or a removal moves the tail of one list.
+/// Value → posting list.
 struct PostingLists<Key: Hashable> {
-    private(set) var lists: [Key: [UInt32]] = [:]
+    private(set) var lists: [Key: PostingList] = [:]
 
-    subscript(key: Key) -> [UInt32]? { lists[key] }
+    subscript(key: Key) -> PostingList? { lists[key] }
 
     mutating func insert(_ id: UInt32, for key: Key) {
-        lists[key, default: []].insertSorted(id)
+        lists[key, default: PostingList()].insert(id)
     }
 
     mutating func remove(_ id: UInt32, for key: Key) {
-        guard var list = lists.removeValue(forKey: key) else { return }
-        list.removeSorted(id)
-        if !list.isEmpty { lists[key] = list }
+        guard lists[key] != nil else { return }
+        lists[key]!.remove(id)
+        if lists[key]!.isEmpty { lists.removeValue(forKey: key) }
+    }
+}
+
+/// The set of ids holding one indexed value.
+///
+/// Ids usually arrive in increasing order (new points get the next internal id), so most inserts
+/// are appends to `base`. Other changes to a long list go to the `added` / `removed` sets and are
+/// merged into `base` once they reach an eighth of it, so rewriting a point in a list of 100k ids
+/// does not move 400 KB. Invariants: `base` is sorted without duplicates; `removed ⊆ base`;
+/// `added ∩ base = ∅`; the list holds `(base − removed) ∪ added`.
+struct PostingList {
+    private var base: [UInt32] = []
+    private var added: Set<UInt32> = []
+    private var removed: Set<UInt32> = []
+
+    var count: Int { base.count - removed.count + added.count }
+    var isEmpty: Bool { count == 0 }
+
+    mutating func insert(_ id: UInt32) {
+        if removed.remove(id) != nil { return }
+        if base.last.map({ $0 < id }) ?? true {
+            base.append(id)
+        } else if base.count < 256 {
+            base.insertSorted(id)
+        } else if !base.binaryContains(id) {
+            added.insert(id)
+            compactIfNeeded()
+        }
+    }
+
+    mutating func remove(_ id: UInt32) {
+        if added.remove(id) != nil { return }
+        if base.count < 256 {
+            base.removeSorted(id)
+        } else if base.binaryContains(id) {
+            removed.insert(id)
+            compactIfNeeded()
+        }
+    }
+
+    func contains(_ id: UInt32) -> Bool {
+        added.contains(id) || (base.binaryContains(id) && (removed.isEmpty || !removed.contains(id)))
+    }
+
+    /// Calls `body` with every id (in increasing order when nothing is pending).
+    func forEach(_ body: (UInt32) -> Void) {
+        if removed.isEmpty {
+            base.forEach(body)
+        } else {
+            for id in base where !removed.contains(id) { body(id) }
+        }
+        added.forEach(body)
+    }
+
+    private mutating func compactIfNeeded() {
+        guard added.count + removed.count > max(64, base.count / 8) else { return }
+        let extra = added.sorted()
+        var merged: [UInt32] = []
+        merged.reserveCapacity(count)
+        var j = 0
+        for id in base where removed.isEmpty || !removed.contains(id) {
+            while j < extra.count, extra[j] < id { merged.append(extra[j]); j += 1 }
+            merged.append(id)
+        }
+        merged.append(contentsOf: extra[j...])
+        base = merged
+        added.removeAll(keepingCapacity: true)
+        removed.removeAll(keepingCapacity: true)
     }
 }
 
@@ -27,6 +92,11 @@ extension Array where Element == UInt32 {
             if self[mid] < id { low = mid + 1 } else { high = mid }
         }
         return low
+    }
+
+    func binaryContains(_ id: UInt32) -> Bool {
+        let at = lowerBound(id)
+        return at < count && self[at] == id
     }
 
     mutating func insertSorted(_ id: UInt32) {
