@@ -49,14 +49,15 @@ final class FieldIndex {
     /// Replaces what `id` contributes with what `payload` holds (nil: the point is gone).
     func update(id: UInt32, payload: [String: JSONValue]?) {
         let slot = Int(id)
-        if slot < flags.count {
-            removeContribution(of: id)
-        } else if payload != nil {
+        guard let payload else {
+            if slot < flags.count { removeContribution(of: id) }
+            return
+        }
+        if slot >= flags.count {
             keys.append(contentsOf: repeatElement([], count: slot + 1 - keys.count))
             numbers.append(contentsOf: repeatElement([], count: slot + 1 - numbers.count))
             flags.append(contentsOf: repeatElement(0, count: slot + 1 - flags.count))
         }
-        guard let payload else { return }
 
         var flag: UInt8 = 0
         var newKeys: [Key] = []
@@ -69,14 +70,17 @@ final class FieldIndex {
             }
             value.forEachFlattened { collect($0, into: &newKeys, numbers: &newNumbers) }
         }
-        if newKeys.count > 1 { newKeys = Array(Set(newKeys)) }
-        if newNumbers.count > 1 { newNumbers = Array(Set(newNumbers)) }
+        newKeys = newKeys.uniqued()
+        newNumbers = newNumbers.uniqued()
         let indexed: Bool = switch type {
         case .float: !newNumbers.isEmpty
         case .integer: newKeys.contains { if case .int = $0 { true } else { false } }
         default: !newKeys.isEmpty
         }
         if indexed { flag |= Self.indexedFlag }
+        // A payload change elsewhere (set_payload of another key) leaves this field as it was.
+        if flag == flags[slot], newKeys == keys[slot], newNumbers == numbers[slot] { return }
+        removeContribution(of: id)
 
         for key in newKeys {
             switch key {
@@ -213,5 +217,20 @@ final class FieldIndex {
         flags.withUnsafeBufferPointer { f in
             for i in f.indices where f[i] & mask != 0 { body(UInt32(i)) }
         }
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements without repeats, in first-occurrence order (so equal inputs give equal outputs).
+    func uniqued() -> [Element] {
+        guard count > 1 else { return self }
+        if count <= 8 {
+            var out: [Element] = []
+            out.reserveCapacity(count)
+            for e in self where !out.contains(e) { out.append(e) }
+            return out
+        }
+        var seen = Set<Element>(minimumCapacity: count)
+        return filter { seen.insert($0).inserted }
     }
 }
