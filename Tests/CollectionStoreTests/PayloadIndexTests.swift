@@ -318,6 +318,22 @@ struct PayloadIndexTests {
         #expect(!result.ids.isEmpty)
     }
 
+    @Test("the result has the requested capacity whatever the live list's capacity")
+    func capacityMismatch() throws {
+        let points = TestPoints(points: (0..<10).map { (.number(UInt64($0)), ["n": .int(Int64($0 % 3))]) })
+        let set = PayloadIndexSet()
+        try set.createIndex(field: "n", schema: PayloadFieldSchema(.integer), points: points.pairs)
+        let filter = try decodeFilter(#"{"must": [{"key": "n", "match": {"value": 1}}]}"#)
+        let bigger = set.allowList(for: filter, capacity: 100, liveIDs: points.live, payloadOf: points.payloadOf)
+        #expect(bigger.capacity == 100 && bigger.ids == [1, 4, 7])
+        let smaller = set.allowList(for: filter, capacity: 5, liveIDs: points.live, payloadOf: points.payloadOf)
+        #expect(smaller.capacity == 5 && smaller.ids == [1, 4])
+        let scanned = PayloadIndexSet().allowList(for: filter, capacity: 100, liveIDs: points.live, payloadOf: points.payloadOf)
+        #expect(scanned.capacity == 100 && scanned.ids == [1, 4, 7])
+        let everything = set.allowList(for: Filter(), capacity: 100, liveIDs: points.live, payloadOf: points.payloadOf)
+        #expect(everything.capacity == 100 && everything.count == 10)
+    }
+
     @Test("a text index makes match.text a token match, in the index and in per-point checks")
     func textIndex() throws {
         let docs = ["Intro to Swift", "swift vectors", "Swiftly", "SEARCH in Swift and DB", "db"]

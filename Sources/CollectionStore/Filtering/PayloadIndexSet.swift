@@ -87,6 +87,7 @@ public final class PayloadIndexSet {
     /// external id and payload, or nil for a missing point). With no usable index this is a full
     /// scan over `liveIDs`. `resolveID` (external → internal id) lets `has_id` use no payloads.
     /// The result is the same with or without indexes (text matching aside, as in Qdrant).
+    /// The result has `capacity`; live ids at or past it are left out.
     public func allowList(
         for filter: Filter,
         capacity: Int,
@@ -94,10 +95,15 @@ public final class PayloadIndexSet {
         payloadOf: (UInt32) -> (PointID, [String: JSONValue])?,
         resolveID: ((PointID) -> UInt32?)? = nil
     ) -> AllowList {
-        let planner = Planner(indexes: indexes, capacity: capacity, live: liveIDs, resolveID: resolveID)
+        var live = liveIDs
+        if live.capacity != capacity {
+            live = AllowList(capacity: capacity)
+            live.formUnion(liveIDs)
+        }
+        let planner = Planner(indexes: indexes, capacity: capacity, live: live, resolveID: resolveID)
         let plan = planner.resolve(filter)
-        var candidates = plan.set ?? liveIDs
-        candidates.formIntersection(liveIDs)
+        var candidates = plan.set ?? live
+        candidates.formIntersection(live)
         if plan.exact { return candidates }
         let evaluator = self.evaluator
         var result = AllowList(capacity: capacity)
