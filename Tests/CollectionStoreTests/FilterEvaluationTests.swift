@@ -65,13 +65,18 @@ struct FilterEvaluationTests {
         #expect(try !check(must(#"{"key": "n", "match": {"except": [1]}}"#), #"{"n": 1}"#))
     }
 
-    @Test("match text without an index is a substring test")
+    @Test("match text: every query token is a token of one string value")
     func text() throws {
-        let text = must(#"{"key": "title", "match": {"text": "Swi"}}"#)
-        #expect(try check(text, #"{"title": "Intro to Swift"}"#))
-        #expect(try !check(text, #"{"title": "intro to swift"}"#))
-        #expect(try check(text, #"{"title": ["x", "Swing"]}"#))
-        #expect(try !check(text, #"{"title": 3}"#))
+        func text(_ query: String) -> String { must(#"{"key": "title", "match": {"text": "\#(query)"}}"#) }
+        #expect(try check(text("swift"), #"{"title": "Intro to Swift"}"#))
+        #expect(try check(text("SWIFT intro"), #"{"title": "Intro to Swift"}"#))
+        #expect(try !check(text("Swi"), #"{"title": "Intro to Swift"}"#))
+        #expect(try !check(text("swift db"), #"{"title": "Intro to Swift"}"#))
+        #expect(try !check(text(""), #"{"title": "Intro to Swift"}"#))
+        #expect(try !check(text("--"), #"{"title": "Intro to Swift"}"#))
+        #expect(try check(text("swing"), #"{"title": ["x", "Swing"]}"#))
+        #expect(try !check(text("intro swift"), #"{"title": ["intro", "swift"]}"#))  // not across values
+        #expect(try !check(text("3"), #"{"title": 3}"#))
     }
 
     @Test("range compares every number as a double; float bounds on integer payloads")
@@ -95,7 +100,9 @@ struct FilterEvaluationTests {
             (#"{}"#, true, false),
             (#"{"x": null}"#, true, true),
             (#"{"x": []}"#, true, false),
-            (#"{"x": [null]}"#, false, false),
+            (#"{"x": [null]}"#, false, true),  // qdrant#10101: an array holding a null is null
+            (#"{"x": [1, null]}"#, false, true),
+            (#"{"x": [[null]]}"#, false, false),
             (#"{"x": 0}"#, false, false),
             (#"{"x": ""}"#, false, false),
             (#"{"x": {}}"#, false, false),

@@ -21,7 +21,7 @@ final class FieldIndex {
     private var keys: [[Key]] = []
     private var numbers: [[Double]] = []
     private var flags: [UInt8] = []
-    private static let nonEmptyFlag: UInt8 = 1, nullFlag: UInt8 = 2, indexedFlag: UInt8 = 4
+    private static let nonEmptyFlag: UInt8 = 1, nullFlag: UInt8 = 2, indexedFlag: UInt8 = 4, multiStringFlag: UInt8 = 8
 
     private var strings = PostingLists<String>()
     private var ints = PostingLists<Int64>()
@@ -35,6 +35,9 @@ final class FieldIndex {
     private(set) var nonEmptyPoints = 0
     /// Points whose field resolves to a `null` somewhere.
     private(set) var nullPoints = 0
+    /// Points whose field holds more than one string. A text index keeps one token set per point,
+    /// but `match.text` must match within one string, so with such points its answer is a superset.
+    private(set) var multiStringPoints = 0
 
     init(name: String, path: PayloadPath, schema: PayloadFieldSchema) {
         self.name = name
@@ -62,14 +65,20 @@ final class FieldIndex {
         var flag: UInt8 = 0
         var newKeys: [Key] = []
         var newNumbers: [Double] = []
+        var stringCount = 0
         path.forEachValue(in: payload) { value in
             switch value {
-            case .null: flag |= Self.nullFlag
+            case .null: break
             case .array(let elements) where elements.isEmpty: break
             default: flag |= Self.nonEmptyFlag
             }
-            value.forEachFlattened { collect($0, into: &newKeys, numbers: &newNumbers) }
+            if value.isNullOrHoldsNull { flag |= Self.nullFlag }
+            value.forEachFlattened { element in
+                if case .string = element { stringCount += 1 }
+                collect(element, into: &newKeys, numbers: &newNumbers)
+            }
         }
+        if type == .text, stringCount > 1 { flag |= Self.multiStringFlag }
         newKeys = newKeys.uniqued()
         newNumbers = newNumbers.uniqued()
         let indexed: Bool = switch type {
@@ -118,6 +127,7 @@ final class FieldIndex {
         if flag & Self.indexedFlag != 0 { indexedPoints += sign }
         if flag & Self.nonEmptyFlag != 0 { nonEmptyPoints += sign }
         if flag & Self.nullFlag != 0 { nullPoints += sign }
+        if flag & Self.multiStringFlag != 0 { multiStringPoints += sign }
     }
 
     /// The index keys of one scalar payload value, by index type.
@@ -147,19 +157,28 @@ final class FieldIndex {
 
     // MARK: Reading
 
-    /// Calls `body` with every id matching `predicate` (in no order, possibly repeated) and
-    /// returns true; returns false, without calling `body`, when this index cannot answer exactly.
-    func forEachMatch(_ predicate: FieldPredicate, _ body: (UInt32) -> Void) -> Bool {
+    /// How `forEachMatch` answered.
+    enum Answer {
+        /// The ids reported are exactly the matching points.
+        case exact
+        /// Every matching point was reported, and maybe others: check each one.
+        case superset
+        /// This index cannot answer; nothing was reported.
+        case none
+    }
+
+    /// Calls `body` with the ids matching `predicate` (in no order, possibly repeated).
+    func forEachMatch(_ predicate: FieldPredicate, _ body: (UInt32) -> Void) -> Answer {
         switch (type, predicate) {
         case (.keyword, .match(.value(.keyword(let s)))):
             strings[s]?.forEach(body)
         case (.uuid, .match(.value(.keyword(let s)))):
-            guard Self.isUUID(s) else { return false }
+            guard Self.isUUID(s) else { return .none }
             strings[s]?.forEach(body)
         case (.keyword, .match(.any(.keywords(let list)))):
             for s in list { strings[s]?.forEach(body) }
         case (.uuid, .match(.any(.keywords(let list)))):
-            guard list.allSatisfy(Self.isUUID) else { return false }
+            guard list.allSatisfy(Self.isUUID) else { return .none }
             for s in list { strings[s]?.forEach(body) }
         case (.integer, .match(.value(.integer(let n)))):
             ints[n]?.forEach(body)
@@ -172,13 +191,14 @@ final class FieldIndex {
         case (.text, .match(.text(let text))):
             let wanted = Array(Set(TextTokenizer.tokens(of: text)))
             let lists = wanted.map { tokens[$0] ?? PostingList() }.sorted { $0.count < $1.count }
-            guard let shortest = lists.first else { return true }
+            guard let shortest = lists.first else { return .exact }  // no query token: no match
             let others = lists.dropFirst()
             shortest.forEach { id in if others.allSatisfy({ $0.contains(id) }) { body(id) } }
+            return multiStringPoints == 0 ? .exact : .superset
         default:
-            return false
+            return .none
         }
-        return true
+        return .exact
     }
 
     /// How many ids `forEachMatch` would report, without visiting them: exact for a single-value
@@ -205,7 +225,7 @@ final class FieldIndex {
             return (sortedNumbers.count(in: range), false)
         case (.text, .match(.text(let text))):
             let wanted = Set(TextTokenizer.tokens(of: text))
-            return (wanted.map { tokens[$0]?.count ?? 0 }.min() ?? 0, wanted.count <= 1)
+            return (wanted.map { tokens[$0]?.count ?? 0 }.min() ?? 0, wanted.count <= 1 && multiStringPoints == 0)
         default:
             return nil
         }

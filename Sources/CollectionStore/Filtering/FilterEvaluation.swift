@@ -1,25 +1,18 @@
 import Foundation
 
 extension Filter {
-    /// Whether a point with this id and payload passes the filter, with Qdrant's semantics for a
-    /// collection without a text index (`match.text` is a case-sensitive substring test).
+    /// Whether a point with this id and payload passes the filter (Qdrant's semantics, which
+    /// payload indexes do not change).
     public func matches(id: PointID, payload: [String: JSONValue]) -> Bool {
-        FilterEvaluator.plain.matches(self, id: id, payload: payload)
+        FilterEvaluator.matches(self, id: id, payload: payload)
     }
 }
 
-/// Evaluates filters against one payload at a time.
-///
-/// The only thing an index changes in Qdrant's semantics is `match.text`: on a key with a text
-/// index it is a token match (every query token among the point's tokens), elsewhere a substring
-/// test. `tokenizedKeys` lists the keys that have a text index.
-struct FilterEvaluator {
-    var tokenizedKeys: Set<PayloadPath>
-
-    static let plain = FilterEvaluator(tokenizedKeys: [])
-
+/// Evaluates filters against one payload at a time, as Qdrant's server does (and as
+/// qdrant-client 1.20's local mode reproduces it).
+enum FilterEvaluator {
     /// `id` is nil inside `nested` objects, where `has_id` never matches.
-    func matches(_ filter: Filter, id: PointID?, payload: [String: JSONValue]) -> Bool {
+    static func matches(_ filter: Filter, id: PointID?, payload: [String: JSONValue]) -> Bool {
         if let should = filter.should, !should.isEmpty,
            !should.contains(where: { matches($0, id: id, payload: payload) }) {
             return false
@@ -40,7 +33,7 @@ struct FilterEvaluator {
         return true
     }
 
-    func matches(_ condition: Condition, id: PointID?, payload: [String: JSONValue]) -> Bool {
+    static func matches(_ condition: Condition, id: PointID?, payload: [String: JSONValue]) -> Bool {
         switch condition {
         case .field(let field):
             return matches(field, payload: payload)
@@ -55,8 +48,9 @@ struct FilterEvaluator {
             }
             return empty
         case .isNull(let key):
+            // A null, or an array holding a null one level down (qdrant#10101).
             var null = false
-            key.forEachValue(in: payload) { if case .null = $0 { null = true } }
+            key.forEachValue(in: payload) { if $0.isNullOrHoldsNull { null = true } }
             return null
         case .hasID(let ids):
             guard let id else { return false }
@@ -74,10 +68,7 @@ struct FilterEvaluator {
         }
     }
 
-    func matches(_ field: FieldCondition, payload: [String: JSONValue]) -> Bool {
-        if case .match(.text(let text)) = field.predicate, tokenizedKeys.contains(field.key) {
-            return Self.tokenMatch(text, key: field.key, payload: payload)
-        }
+    static func matches(_ field: FieldCondition, payload: [String: JSONValue]) -> Bool {
         var sawValue = false
         var matched = false
         field.key.forEachValue(in: payload) { value in
@@ -133,22 +124,13 @@ struct FilterEvaluator {
             default: return true
             }
         case .text(let text):
+            // Every query token is a token of this one string (qdrant#10341); no token, no match.
             guard case .string(let v) = value else { return false }
-            return text.isEmpty || v.contains(text)
+            let wanted = TextTokenizer.tokens(of: text)
+            guard !wanted.isEmpty else { return false }
+            let have = TextTokenizer.tokens(of: v)
+            return wanted.allSatisfy(have.contains)
         }
-    }
-
-    /// Text-index semantics: the query's tokens are all among the tokens of the key's strings.
-    static func tokenMatch(_ text: String, key: PayloadPath, payload: [String: JSONValue]) -> Bool {
-        let wanted = Set(TextTokenizer.tokens(of: text))
-        guard !wanted.isEmpty else { return false }
-        var have = Set<String>()
-        key.forEachValue(in: payload) { value in
-            value.forEachFlattened { element in
-                if case .string(let s) = element { have.formUnion(TextTokenizer.tokens(of: s)) }
-            }
-        }
-        return wanted.isSubset(of: have)
     }
 }
 
@@ -163,6 +145,16 @@ extension JSONValue {
         }
     }
 
+    /// `null`, or an array with a `null` element (what `is_null` looks for).
+    @inlinable
+    var isNullOrHoldsNull: Bool {
+        switch self {
+        case .null: true
+        case .array(let elements): elements.contains { if case .null = $0 { true } else { false } }
+        default: false
+        }
+    }
+
     /// Calls `body` with the value, or with each element when it is an array (one level).
     @inlinable
     func forEachFlattened(_ body: (JSONValue) -> Void) {
@@ -174,7 +166,8 @@ extension JSONValue {
     }
 }
 
-/// The tokenizer of text indexes: lowercase, split on every character that is not a letter or digit.
+/// Qdrant's default word tokenizer (text matching and text indexes): lowercase, split on every
+/// character that is not a letter or digit.
 public enum TextTokenizer {
     public static func tokens(of text: String) -> [String] {
         var tokens: [String] = []

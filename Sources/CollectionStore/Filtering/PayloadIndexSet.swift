@@ -69,16 +69,6 @@ public final class PayloadIndexSet {
 
     // MARK: Evaluating
 
-    /// Whether the point passes `filter`, with these indexes' semantics (`match.text` on a
-    /// text-indexed field is a token match). Use this, not `Filter.matches`, beside `allowList`.
-    public func matches(_ filter: Filter, id: PointID, payload: [String: JSONValue]) -> Bool {
-        evaluator.matches(filter, id: id, payload: payload)
-    }
-
-    private var evaluator: FilterEvaluator {
-        FilterEvaluator(tokenizedKeys: Set(indexes.compactMap { $0.value.type == .text ? $0.key : nil }))
-    }
-
     /// The live points that pass `filter`, as an allow-list over internal ids `0..<capacity`.
     ///
     /// Conditions an index answers exactly become set operations on posting lists; when every
@@ -86,7 +76,7 @@ public final class PayloadIndexSet {
     /// candidates and each candidate is checked with `payloadOf` (which returns the point's
     /// external id and payload, or nil for a missing point). With no usable index this is a full
     /// scan over `liveIDs`. `resolveID` (external → internal id) lets `has_id` use no payloads.
-    /// The result is the same with or without indexes (text matching aside, as in Qdrant).
+    /// The result is exactly the points for which `filter.matches` holds, with or without indexes.
     /// The result has `capacity`; live ids at or past it are left out.
     public func allowList(
         for filter: Filter,
@@ -105,10 +95,9 @@ public final class PayloadIndexSet {
         var candidates = plan.set ?? live
         candidates.formIntersection(live)
         if plan.exact { return candidates }
-        let evaluator = self.evaluator
         var result = AllowList(capacity: capacity)
         for id in candidates.ids {
-            if let (pointID, payload) = payloadOf(id), evaluator.matches(filter, id: pointID, payload: payload) {
+            if let (pointID, payload) = payloadOf(id), filter.matches(id: pointID, payload: payload) {
                 result.insert(id)
             }
         }
@@ -196,8 +185,12 @@ private struct Planner {
             guard let index = indexes[field.key] else { return .unknown }
             var set = AllowList(capacity: capacity)
             let capacity = UInt32(clamping: self.capacity)
-            let answered = index.forEachMatch(field.predicate) { id in if id < capacity { set.insert(id) } }
-            return answered ? Resolution(set: set, exact: true) : .unknown
+            let answer = index.forEachMatch(field.predicate) { id in if id < capacity { set.insert(id) } }
+            switch answer {
+            case .exact: return Resolution(set: set, exact: true)
+            case .superset: return Resolution(set: set, exact: false)
+            case .none: return .unknown
+            }
         case .isEmpty(let key), .isNull(let key):
             guard let index = indexes[key] else { return .unknown }
             var set = AllowList(capacity: capacity)
