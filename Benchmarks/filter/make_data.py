@@ -39,6 +39,7 @@ filters = [
         "must": [{"key": "organization_id", "match": {"any": [orgs[1], orgs[2]]}},
                  {"key": "meta.level", "range": {"gt": 1.0}}],
         "must_not": [{"is_null": {"key": "note"}}]}},
+    {"name": "title text (text index)", "filter": {"must": [{"key": "title", "match": {"text": "word7 word9"}}]}},
     {"name": "org & unindexed except", "filter": {
         "must": [{"key": "organization_id", "match": {"value": orgs[5]}},
                  {"key": "title", "match": {"except": ["x"]}}]}},

@@ -184,5 +184,8 @@ struct FilterEvaluationTests {
     func tokenizer() {
         #expect(TextTokenizer.tokens(of: "Intro to Swift-6, C++ & ÜBER 2x!") == ["intro", "to", "swift", "6", "c", "über", "2x"])
         #expect(TextTokenizer.tokens(of: " ,;") == [])
+        #expect(TextTokenizer.tokens(of: "snake_case AND-Dash9") == ["snake", "case", "and", "dash9"])
+        // Split first, then lowercase (İ lowercases to i + a combining dot, which stays in the token).
+        #expect(TextTokenizer.tokens(of: "İstanbul, Köln") == ["i\u{307}stanbul", "köln"])
     }
 }

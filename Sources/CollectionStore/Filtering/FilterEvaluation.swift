@@ -166,21 +166,53 @@ extension JSONValue {
     }
 }
 
-/// Qdrant's default word tokenizer (text matching and text indexes): lowercase, split on every
-/// character that is not a letter or digit.
+/// Qdrant's default word tokenizer (text matching and text indexes): split on every character
+/// that is not alphanumeric (Rust's `char::is_alphanumeric`), then lowercase each token.
 public enum TextTokenizer {
     public static func tokens(of text: String) -> [String] {
+        var text = text
+        if let ascii = text.withUTF8({ bytes in bytes.allSatisfy { $0 < 0x80 } ? asciiTokens(bytes) : nil }) {
+            return ascii
+        }
         var tokens: [String] = []
         var current = String.UnicodeScalarView()
-        for scalar in text.lowercased().unicodeScalars {
+        for scalar in text.unicodeScalars {
             if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
                 current.append(scalar)
             } else if !current.isEmpty {
-                tokens.append(String(current))
+                tokens.append(String(current).lowercased())
                 current = String.UnicodeScalarView()
             }
         }
-        if !current.isEmpty { tokens.append(String(current)) }
+        if !current.isEmpty { tokens.append(String(current).lowercased()) }
+        return tokens
+    }
+
+    /// The fast path for ASCII text: bytes, no Unicode property look-ups.
+    private static func asciiTokens(_ bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+        var tokens: [String] = []
+        var start = -1
+        func flush(_ end: Int) {
+            guard start >= 0 else { return }
+            tokens.append(String(unsafeUninitializedCapacity: end - start) { out in
+                for i in start..<end {
+                    let b = bytes[i]
+                    out[i - start] = b >= 0x41 && b <= 0x5A ? b + 0x20 : b
+                }
+                return end - start
+            })
+            start = -1
+        }
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            let alphanumeric = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+            if alphanumeric {
+                if start < 0 { start = i }
+            } else {
+                flush(i)
+            }
+        }
+        flush(bytes.count)
         return tokens
     }
 }
