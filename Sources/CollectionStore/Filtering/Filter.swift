@@ -122,7 +122,8 @@ public enum Match: Hashable, Sendable {
     case any(MatchList)
     /// Some value is not listed (values of another type, bools, objects count as not listed; `null` never does).
     case except(MatchList)
-    /// Full-text: substring of a string value; with a text index, every query token is among the point's tokens.
+    /// Full-text: every token of the query (see `TextTokenizer`) is a token of one string value;
+    /// a query without tokens matches nothing. Indexed or not, the answer is the same.
     case text(String)
 }
 

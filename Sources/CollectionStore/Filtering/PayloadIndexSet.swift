@@ -8,7 +8,7 @@ import Search
 /// `init(definitions:)` and replay every stored point through `update`.
 ///
 /// Not thread-safe: the owner serialises writes; the read methods (`allowList`, `estimateCardinality`,
-/// `matches`, `schema`) do not mutate, so they may run concurrently with each other.
+/// `schema`, `definitions`) do not mutate, so they may run concurrently with each other.
 public final class PayloadIndexSet {
     private var indexes: [PayloadPath: FieldIndex] = [:]
 

@@ -12,7 +12,7 @@ public enum PayloadSchemaType: String, Codable, Sendable, CaseIterable {
     case bool
     /// UUID strings (kept as written); answers string matches whose values are all UUIDs.
     case uuid
-    /// Lowercased alphanumeric tokens of strings; turns `match.text` into a token match.
+    /// Lowercased alphanumeric tokens of strings; answers `match.text`.
     case text
 }
 
