@@ -16,6 +16,13 @@ struct FilterBench {
         return times.sorted()[times.count / 2]
     }
 
+    /// Resident set size in MiB (Linux /proc/self/statm).
+    static func residentMiB() -> Double {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = Double(statm.split(separator: " ")[1]) else { return 0 }
+        return pages * 4096 / 1_048_576
+    }
+
     static func main() throws {
         let dir = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "Benchmarks/data/filter"
         let repeats = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2])! : 20
@@ -33,10 +40,12 @@ struct FilterBench {
         ]
         let indexed = PayloadIndexSet()
         for (field, type) in schemas { try indexed.createIndex(field: field, schema: PayloadFieldSchema(type)) }
+        let rssBefore = residentMiB()
         let buildStart = DispatchTime.now().uptimeNanoseconds
         for (i, p) in payloads.enumerated() { indexed.update(id: UInt32(i), payload: p) }
         let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart) / 1e9
-        print(String(format: "index build: %d points x %d indexes in %.2f s = %.0f points/s", capacity, schemas.count, buildSeconds, Double(capacity) / buildSeconds))
+        print(String(format: "index build: %d points x %d indexes in %.2f s = %.0f points/s; resident memory +%.0f MiB",
+                     capacity, schemas.count, buildSeconds, Double(capacity) / buildSeconds, residentMiB() - rssBefore))
         let rewriteStart = DispatchTime.now().uptimeNanoseconds
         for i in stride(from: 0, to: capacity, by: 10) { indexed.update(id: UInt32(i), payload: payloads[(i + 1) % capacity]) }
         for i in stride(from: 0, to: capacity, by: 10) { indexed.update(id: UInt32(i), payload: payloads[i]) }

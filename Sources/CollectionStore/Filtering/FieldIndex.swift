@@ -18,8 +18,9 @@ final class FieldIndex {
         case token(String)
     }
 
-    private var keys: [[Key]] = []
-    private var numbers: [[Double]] = []
+    private var keys: [Contribution<Key>] = []
+    /// Only numeric indexes fill this (others leave it empty).
+    private var numbers: [Contribution<Double>] = []
     private var flags: [UInt8] = []
     private static let nonEmptyFlag: UInt8 = 1, nullFlag: UInt8 = 2, indexedFlag: UInt8 = 4, multiStringFlag: UInt8 = 8
 
@@ -46,6 +47,7 @@ final class FieldIndex {
     }
 
     var type: PayloadSchemaType { schema.type }
+    private var isNumeric: Bool { type == .integer || type == .float }
 
     // MARK: Writing
 
@@ -57,8 +59,8 @@ final class FieldIndex {
             return
         }
         if slot >= flags.count {
-            keys.append(contentsOf: repeatElement([], count: slot + 1 - keys.count))
-            numbers.append(contentsOf: repeatElement([], count: slot + 1 - numbers.count))
+            keys.append(contentsOf: repeatElement(.none, count: slot + 1 - keys.count))
+            if isNumeric { numbers.append(contentsOf: repeatElement(.none, count: slot + 1 - numbers.count)) }
             flags.append(contentsOf: repeatElement(0, count: slot + 1 - flags.count))
         }
 
@@ -88,7 +90,9 @@ final class FieldIndex {
         }
         if indexed { flag |= Self.indexedFlag }
         // A payload change elsewhere (set_payload of another key) leaves this field as it was.
-        if flag == flags[slot], newKeys == keys[slot], newNumbers == numbers[slot] { return }
+        let contributedKeys = Contribution(newKeys)
+        let contributedNumbers = Contribution(newNumbers)
+        if flag == flags[slot], contributedKeys == keys[slot], !isNumeric || contributedNumbers == numbers[slot] { return }
         removeContribution(of: id)
 
         for key in newKeys {
@@ -100,15 +104,15 @@ final class FieldIndex {
             }
         }
         sortedNumbers.insert(id, values: newNumbers)
-        keys[slot] = newKeys
-        numbers[slot] = newNumbers
+        keys[slot] = contributedKeys
+        if isNumeric { numbers[slot] = contributedNumbers }
         flags[slot] = flag
         count(flag, sign: 1)
     }
 
     private func removeContribution(of id: UInt32) {
         let slot = Int(id)
-        for key in keys[slot] {
+        keys[slot].forEach { key in
             switch key {
             case .string(let s): strings.remove(id, for: s)
             case .int(let i): ints.remove(id, for: i)
@@ -116,10 +120,10 @@ final class FieldIndex {
             case .token(let t): tokens.remove(id, for: t)
             }
         }
-        if !numbers[slot].isEmpty { sortedNumbers.remove(id) }
+        if isNumeric, !numbers[slot].isEmpty { sortedNumbers.remove(id) }
         count(flags[slot], sign: -1)
-        keys[slot] = []
-        numbers[slot] = []
+        keys[slot] = .none
+        if isNumeric { numbers[slot] = .none }
         flags[slot] = 0
     }
 
@@ -252,5 +256,31 @@ extension Array where Element: Hashable {
         }
         var seen = Set<Element>(minimumCapacity: count)
         return filter { seen.insert($0).inserted }
+    }
+}
+
+/// What one point contributed to an index: almost always nothing or one value, kept inline so a
+/// point costs no allocation per index.
+enum Contribution<Element: Hashable>: Equatable {
+    case none
+    case one(Element)
+    case many([Element])
+
+    init(_ elements: [Element]) {
+        switch elements.count {
+        case 0: self = .none
+        case 1: self = .one(elements[0])
+        default: self = .many(elements)
+        }
+    }
+
+    var isEmpty: Bool { if case .none = self { true } else { false } }
+
+    func forEach(_ body: (Element) -> Void) {
+        switch self {
+        case .none: break
+        case .one(let e): body(e)
+        case .many(let all): all.forEach(body)
+        }
     }
 }
