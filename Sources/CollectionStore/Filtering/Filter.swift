@@ -1,0 +1,195 @@
+/// A Qdrant payload filter.
+///
+/// A point passes when every present clause holds:
+/// - `must`: all its conditions match (an empty list is no constraint);
+/// - `should`: at least one matches, if the list is non-empty (empty or absent: no constraint);
+/// - `mustNot`: none matches;
+/// - `minShould`: at least `minCount` of its conditions match.
+///
+/// `nil` and `[]` clauses evaluate the same; they are kept apart only so encoding gives back what
+/// was decoded. The wire form is in `FilterCoding.swift`; evaluation in `FilterEvaluation.swift`.
+public struct Filter: Hashable, Sendable {
+    public var must: [Condition]?
+    public var should: [Condition]?
+    public var mustNot: [Condition]?
+    public var minShould: MinShould?
+
+    public init(must: [Condition]? = nil, should: [Condition]? = nil, mustNot: [Condition]? = nil, minShould: MinShould? = nil) {
+        self.must = must
+        self.should = should
+        self.mustNot = mustNot
+        self.minShould = minShould
+    }
+
+    /// True when the filter has no clause with a condition, so every point passes.
+    public var isEmpty: Bool {
+        (must ?? []).isEmpty && (should ?? []).isEmpty && (mustNot ?? []).isEmpty && minShould == nil
+    }
+
+    /// The filter that passes points matching both `self` and `other` (how a query's root filter
+    /// is combined with a prefetch's own filter).
+    public func and(_ other: Filter?) -> Filter {
+        guard let other, !other.isEmpty else { return self }
+        if isEmpty { return other }
+        return Filter(must: [.filter(self), .filter(other)])
+    }
+
+    /// How deeply filters nest inside this one (1 for a filter with no nested filter).
+    public var depth: Int {
+        var deepest = 0
+        for condition in allConditions {
+            switch condition {
+            case .filter(let inner): deepest = max(deepest, inner.depth)
+            case .nested(let nested): deepest = max(deepest, nested.filter.depth)
+            default: break
+            }
+        }
+        return deepest + 1
+    }
+
+    /// Every condition of every clause, in clause order.
+    var allConditions: [Condition] {
+        (must ?? []) + (should ?? []) + (mustNot ?? []) + (minShould?.conditions ?? [])
+    }
+}
+
+/// `min_should`: at least `minCount` of `conditions` must match (`minCount` ≥ 1 on the wire).
+public struct MinShould: Hashable, Sendable {
+    public var conditions: [Condition]
+    public var minCount: Int
+
+    public init(conditions: [Condition], minCount: Int) {
+        self.conditions = conditions
+        self.minCount = minCount
+    }
+}
+
+/// One condition inside a filter clause.
+public indirect enum Condition: Hashable, Sendable {
+    /// A predicate over the values at a payload key.
+    case field(FieldCondition)
+    /// The key is missing, `null`, `[]`, or every value it resolves to is `null` or `[]`.
+    case isEmpty(PayloadPath)
+    /// Some value the key resolves to is an explicit `null`.
+    case isNull(PayloadPath)
+    /// The point's id is one of these.
+    case hasID(Set<PointID>)
+    /// Some object in the array at `key` passes `filter` on its own (`has_id` inside never matches).
+    case nested(NestedCondition)
+    /// A whole filter used as one condition.
+    case filter(Filter)
+}
+
+/// `{"nested": {"key": ..., "filter": ...}}`.
+public struct NestedCondition: Hashable, Sendable {
+    public var key: PayloadPath
+    public var filter: Filter
+
+    public init(key: PayloadPath, filter: Filter) {
+        self.key = key
+        self.filter = filter
+    }
+}
+
+/// A predicate on the values one payload key resolves to.
+///
+/// For `match` and `range` the condition holds when any value matches; a value that is an array
+/// matches when any of its elements does. A missing key never matches (`valuesCount` counts it as 0).
+public struct FieldCondition: Hashable, Sendable {
+    public var key: PayloadPath
+    public var predicate: FieldPredicate
+
+    public init(key: PayloadPath, predicate: FieldPredicate) {
+        self.key = key
+        self.predicate = predicate
+    }
+
+    public init(key: PayloadPath, match: Match) { self.init(key: key, predicate: .match(match)) }
+    public init(key: PayloadPath, range: NumberRange) { self.init(key: key, predicate: .range(range)) }
+}
+
+public enum FieldPredicate: Hashable, Sendable {
+    case match(Match)
+    case range(NumberRange)
+    case valuesCount(ValuesCount)
+}
+
+/// `match` in its Qdrant forms.
+public enum Match: Hashable, Sendable {
+    /// Equality with a string, an integer (never a float payload) or a bool.
+    case value(MatchValue)
+    /// Equality with any listed value.
+    case any(MatchList)
+    /// Some value is not listed (values of another type, bools, objects count as not listed; `null` never does).
+    case except(MatchList)
+    /// Full-text: every token of the query (see `TextTokenizer`) is a token of one string value;
+    /// a query without tokens matches nothing. Indexed or not, the answer is the same.
+    case text(String)
+}
+
+/// The value of `match.value`.
+public enum MatchValue: Hashable, Sendable {
+    case keyword(String)
+    case integer(Int64)
+    case bool(Bool)
+}
+
+/// The list of `match.any` / `match.except`: all strings or all integers (an empty list is `keywords([])`).
+public enum MatchList: Hashable, Sendable {
+    case keywords([String])
+    case integers([Int64])
+
+    public var count: Int {
+        switch self {
+        case .keywords(let k): k.count
+        case .integers(let i): i.count
+        }
+    }
+}
+
+/// `range`: any subset of the four bounds, compared as `Double` (integer payloads included).
+public struct NumberRange: Hashable, Sendable {
+    public var gt: Double?
+    public var gte: Double?
+    public var lt: Double?
+    public var lte: Double?
+
+    public init(gt: Double? = nil, gte: Double? = nil, lt: Double? = nil, lte: Double? = nil) {
+        self.gt = gt
+        self.gte = gte
+        self.lt = lt
+        self.lte = lte
+    }
+
+    @inlinable
+    public func contains(_ x: Double) -> Bool {
+        if let lt, !(x < lt) { return false }
+        if let gt, !(x > gt) { return false }
+        if let lte, !(x <= lte) { return false }
+        if let gte, !(x >= gte) { return false }
+        return true
+    }
+}
+
+/// `values_count`: bounds on how many values a key holds (an array counts its elements, `null` 0, a scalar 1).
+public struct ValuesCount: Hashable, Sendable {
+    public var gt: Int?
+    public var gte: Int?
+    public var lt: Int?
+    public var lte: Int?
+
+    public init(gt: Int? = nil, gte: Int? = nil, lt: Int? = nil, lte: Int? = nil) {
+        self.gt = gt
+        self.gte = gte
+        self.lt = lt
+        self.lte = lte
+    }
+
+    public func contains(_ n: Int) -> Bool {
+        if let lt, !(n < lt) { return false }
+        if let gt, !(n > gt) { return false }
+        if let lte, !(n <= lte) { return false }
+        if let gte, !(n >= gte) { return false }
+        return true
+    }
+}
