@@ -41,6 +41,8 @@ struct CollectionRecord: Codable, Sendable {
     /// Vector name → slot number used in `coll.vectors` keys.
     var slots: [String: UInt16]
     var createdAt: Date
+    /// Payload index definitions (`PUT /collections/{c}/index`); contents are rebuilt from payloads on open.
+    var payloadIndexes: [String: PayloadFieldSchema]? = nil
 }
 
 enum Keys {

@@ -23,6 +23,8 @@ public final class VectorCollection: @unchecked Sendable {
     private let writeLock = NSLock()
     let stateLock = ReadWriteLock()
     var state: State
+    /// Payload indexes; mutated only by the writer under the exclusive `stateLock`, read under the shared one.
+    let payloadIndexes: PayloadIndexSet
     let dense: [String: HNSWIndex]
     let sparse: [String: any SparseVectorIndex]
     /// Threads the dense engines may use to insert one write's vectors (1 in the server, where
@@ -44,6 +46,8 @@ public final class VectorCollection: @unchecked Sendable {
     struct State {
         var internalIDs: [PointID: UInt32] = [:]
         var points: [LivePoint?] = []
+        /// Internal ids of live points; capacity grows (doubling) ahead of `nextInternalID`.
+        var live = AllowList(capacity: 0)
         var nextInternalID: UInt32 = 0
         var lastOperation: UInt64 = 0
         var liveCount = 0
@@ -83,6 +87,7 @@ public final class VectorCollection: @unchecked Sendable {
         self.dense = dense
         self.sparse = sparse
         self.state = State()
+        self.payloadIndexes = try PayloadIndexSet(definitions: record.payloadIndexes ?? [:])
         try load(checkpoints: checkpoints)
     }
 
@@ -140,6 +145,11 @@ public final class VectorCollection: @unchecked Sendable {
                     }
                 }
             }
+        }
+        loaded.live = AllowList(capacity: max(64, loaded.points.count * 2))
+        for (iid, point) in loaded.points.enumerated() where point != nil {
+            loaded.live.insert(UInt32(iid))
+            payloadIndexes.update(id: UInt32(iid), payload: point!.payload)
         }
         state = loaded
         for (vectorName, ids) in staleIDs { for iid in ids { dense[vectorName]?.remove(id: iid) } }
@@ -351,13 +361,22 @@ public final class VectorCollection: @unchecked Sendable {
             points[iid] = .some(point)
         }
 
-        func apply(to state: inout State, operation: UInt64) {
+        func apply(to state: inout State, indexes: PayloadIndexSet, operation: UInt64) {
             for id in removed { state.internalIDs[id] = nil }
             for (id, iid) in assigned { state.internalIDs[id] = iid }
             if Int(nextInternalID) > state.points.count {
                 state.points.append(contentsOf: repeatElement(nil, count: Int(nextInternalID) - state.points.count))
             }
-            for (iid, point) in points { state.points[Int(iid)] = point }
+            if Int(nextInternalID) > state.live.capacity {
+                var grown = AllowList(capacity: max(64, Int(nextInternalID) * 2))
+                grown.formUnion(state.live)
+                state.live = grown
+            }
+            for (iid, point) in points {
+                state.points[Int(iid)] = point
+                if point != nil { state.live.insert(iid) } else { state.live.remove(iid) }
+                indexes.update(id: iid, payload: point?.payload)
+            }
             state.nextInternalID = nextInternalID
             state.liveCount += liveDelta
             state.lastOperation = operation
@@ -401,7 +420,7 @@ public final class VectorCollection: @unchecked Sendable {
             if batch.count == 1 { try dense[vectorName]?.insert(id: batch[0].id, vector: batch[0].vector) }
             else { try dense[vectorName]?.insert(batch: batch, threads: threads) }
         }
-        stateLock.withExclusiveLock { pending.apply(to: &state, operation: operation) }
+        stateLock.withExclusiveLock { pending.apply(to: &state, indexes: payloadIndexes, operation: operation) }
         for case .remove(let vectorName, let iid) in effects {
             dense[vectorName]?.remove(id: iid)
             sparse[vectorName]?.remove(id: iid)
@@ -528,15 +547,69 @@ public final class VectorCollection: @unchecked Sendable {
         return stateLock.withSharedLock { allowed.ids.compactMap { state.points[Int($0)]?.id } }
     }
 
-    /// The internal ids allowed by `filter`, or nil when there is no filter.
+    /// The internal ids allowed by `filter`, or nil when there is no filter. Indexed conditions
+    /// are answered from the payload indexes; the rest are checked point by point.
     func allowList(for filter: Filter?) throws -> AllowList? {
-        guard let filter else { return nil }
+        guard let filter, !filter.isEmpty else { return nil }
         return stateLock.withSharedLock {
-            var list = AllowList(capacity: state.points.count)
-            for (iid, point) in state.points.enumerated() {
-                if let point, filter.matches(id: point.id, payload: point.payload) { list.insert(UInt32(iid)) }
-            }
-            return list
+            let points = state.points
+            let internalIDs = state.internalIDs
+            return payloadIndexes.allowList(
+                for: filter, capacity: points.count, liveIDs: state.live,
+                payloadOf: { iid in points[Int(iid)].map { ($0.id, $0.payload) } },
+                resolveID: { internalIDs[$0] }
+            )
         }
     }
+
+    // MARK: Payload indexes
+
+    /// What `payload_schema` reports: each indexed field, its type and how many points it holds.
+    public var payloadSchema: [String: PayloadSchemaInfo] {
+        stateLock.withSharedLock { payloadIndexes.schema }
+    }
+
+    /// Creates (or replaces) the payload index of `field`, persisting its definition. Returns the operation id.
+    @discardableResult
+    public func createPayloadIndex(field: String, schema: PayloadFieldSchema) throws -> UInt64 {
+        try changePayloadIndexes(field: field, edit: { $0[field] = schema }) {
+            let points = state.points.enumerated().compactMap { iid, point in point.map { (UInt32(iid), $0.payload) } }
+            try payloadIndexes.createIndex(field: field, schema: schema, points: points)
+        }
+    }
+
+    /// Drops the payload index of `field` (no error when there is none). Returns the operation id.
+    @discardableResult
+    public func dropPayloadIndex(field: String) throws -> UInt64 {
+        try changePayloadIndexes(field: field, edit: { $0[field] = nil }) {
+            payloadIndexes.dropIndex(field: field)
+        }
+    }
+
+    private func changePayloadIndexes(field: String, edit: (inout [String: PayloadFieldSchema]) -> Void, apply: () throws -> Void) throws -> UInt64 {
+        guard PayloadPath(field) != nil else { throw CollectionError.invalid("`\(field)` is not a valid payload field name") }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        let operation = state.lastOperation + 1
+        do {
+            try environment.write { txn in
+                guard var record = try tables.registry.get(name, in: txn)?.value else { throw CollectionError.collectionNotFound(name) }
+                var definitions = record.payloadIndexes ?? [:]
+                edit(&definitions)
+                record.payloadIndexes = definitions
+                try tables.registry.put(JSONStored(record), for: name, in: txn)
+                try tables.counters.put(operation, for: Keys.counter(cid, "operation"), in: txn)
+            }
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw CollectionError.storage("\(error)")
+        }
+        try stateLock.withExclusiveLock {
+            try apply()
+            state.lastOperation = operation
+        }
+        return operation
+    }
+
 }

@@ -292,3 +292,78 @@ def test_acknowledged_upsert_survives_kill_9():
         assert c.query_points("durable", query=[1.0, 3.0, 2.0, 0.5], limit=1).points[0].id % 20 == 3
     finally:
         s.cleanup()
+
+
+# --- filters, with and without payload indexes ---
+
+def _filter_truth(data, predicate):
+    _, _, payloads = data
+    return {i for i in range(N) if predicate(payloads[i])}
+
+
+FILTERS = [
+    (models.Filter(must=[models.FieldCondition(key="course_id", match=models.MatchValue(value=3))]),
+     lambda p: p["course_id"] == 3),
+    (models.Filter(should=[models.FieldCondition(key="tags", match=models.MatchAny(any=["a", "z"]))],
+                   must_not=[models.FieldCondition(key="course_id", match=models.MatchValue(value=1))]),
+     lambda p: "a" in p["tags"] and p["course_id"] != 1),
+    (models.Filter(must=[models.FieldCondition(key="score", range=models.Range(gte=10.0, lt=40.0))]),
+     lambda p: 10 <= p["score"] < 40),
+    (models.Filter(must=[models.FieldCondition(key="title", match=models.MatchText(text="lesson 7"))]),
+     lambda p: "7" in p["title"].split()),
+    (models.Filter(must=[models.HasIdCondition(has_id=[5, 6, 7])]), None),
+]
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_filtered_count_scroll_and_query(client, collection, data, indexed):
+    vectors, _, payloads = data
+    if indexed:
+        client.create_payload_index(collection, "course_id", models.PayloadSchemaType.INTEGER)
+        client.create_payload_index(collection, "tags", models.PayloadSchemaType.KEYWORD)
+        client.create_payload_index(collection, "score", models.PayloadSchemaType.FLOAT)
+        client.create_payload_index(collection, "title", models.TextIndexParams(type="text"))
+        schema = client.get_collection(collection).payload_schema
+        assert schema["course_id"].data_type == models.PayloadSchemaType.INTEGER and schema["course_id"].points == N
+        assert schema["title"].data_type == models.PayloadSchemaType.TEXT
+    q = np.random.default_rng(3).normal(size=DIM).astype(np.float32)
+    sims = normalised(vectors) @ normalised(q)
+    for flt, predicate in FILTERS:
+        allowed = _filter_truth(data, predicate) if predicate else {5, 6, 7}
+        assert client.count(collection, count_filter=flt).count == len(allowed)
+        points, _ = client.scroll(collection, scroll_filter=flt, limit=N)
+        assert sorted(p.id for p in points) == sorted(allowed)
+        truth = sorted(allowed, key=lambda i: -sims[i])[:10]
+        result = client.query_points(collection, query=q.tolist(), using="dense", query_filter=flt, limit=10)
+        assert [p.id for p in result.points] == truth
+    if indexed:
+        client.delete_payload_index(collection, "tags")
+        assert "tags" not in client.get_collection(collection).payload_schema
+
+
+def test_hybrid_root_filter_applies_to_every_prefetch(client, collection, data):
+    vectors, sparse, payloads = data
+    flt = models.Filter(must=[models.FieldCondition(key="course_id", match=models.MatchValue(value=2))])
+    result = client.query_points(collection, prefetch=[
+        models.Prefetch(query=vectors[0].tolist(), using="dense", limit=30),
+        models.Prefetch(query=models.SparseVector(indices=sparse[0][0], values=[1.0] * 4), using="sparse", limit=30),
+    ], query=models.FusionQuery(fusion=models.Fusion.RRF), query_filter=flt, limit=10, with_payload=True)
+    assert result.points and all(p.payload["course_id"] == 2 for p in result.points)
+
+
+def test_writes_by_filter(client, fresh_collection):
+    name = fresh_collection
+    even = models.Filter(must=[models.FieldCondition(key="k", match=models.MatchAny(any=[0, 2, 4, 6, 8]))])
+    client.set_payload(name, payload={"even": True}, points=even)
+    assert client.count(name, count_filter=models.Filter(must=[models.FieldCondition(key="even", match=models.MatchValue(value=True))])).count == 5
+    client.delete(name, points_selector=models.FilterSelector(filter=even))
+    assert client.count(name).count == 5
+    assert all(r.payload["k"] % 2 == 1 for r in client.scroll(name, limit=20)[0])
+
+
+def test_bad_filters_are_400(server, fresh_collection):
+    for body in [b'{"filter":{"must":[{"key":"k","match":{"nope":1}}]}}', b'{"filter":{"must":"x"}}',
+                 b'{"filter":{"must":[{"key":"k","range":{"gt":"a"}}]}}']:
+        r = requests.post(f"{server.url}/collections/{fresh_collection}/points/count", data=body, timeout=10)
+        assert r.status_code == 400, (body, r.text)
+        assert r.json()["status"]["error"].startswith("Format error in JSON body")

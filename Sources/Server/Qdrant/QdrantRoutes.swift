@@ -41,6 +41,23 @@ struct QdrantRoutes: Sendable {
             await respond { .object([("exists", .bool(registry.exists(try collectionName(context))))]) }
         }
 
+        router.put("collections/:collection/index") { request, context in
+            await respond {
+                let target = try collection(context)
+                let body = try await readBody(request, context)
+                guard let field = try QdrantWire.string(body["field_name"], "field_name") else { throw QdrantError.format("missing field `field_name`") }
+                let schema = try QdrantWire.payloadFieldSchema(body["field_schema"])
+                return updateResult(try target.createPayloadIndex(field: field, schema: schema), request)
+            }
+        }
+        router.delete("collections/:collection/index/:field") { request, context in
+            await respond {
+                let target = try collection(context)
+                let raw = context.parameters.get("field") ?? ""
+                return updateResult(try target.dropPayloadIndex(field: raw.removingPercentEncoding ?? raw), request)
+            }
+        }
+
         // Points
         router.put("collections/:collection/points") { request, context in
             await respond {
