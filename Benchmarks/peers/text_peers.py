@@ -140,8 +140,11 @@ def run_bm25s(docs, queries, args):
             return [], []
         scores = retriever.get_scores(ids)
         k = min(args.k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]
+        # Top k with ties at the k-th score broken by lower document index (the rule campus-search uses);
+        # bm25s's own argpartition leaves tied documents in arbitrary order.
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        candidates = np.nonzero(scores >= kth)[0]
+        top = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
         top = [int(i) for i in top if scores[i] > 0]
         return top, [float(scores[i]) for i in top]
 

@@ -276,9 +276,8 @@ public final class BM25Index: @unchecked Sendable {
 
     /// The top `limit` documents for `text`, best first (exact, pruned). Text with no indexed term → [].
     public func search<F: CandidateFilter>(_ text: String, limit: Int, filter: F) -> [SearchHit] {
-        let queryTerms = analyzer.terms(text)
-        return lock.withReadLock {
-            let terms = weightedTermsLocked(queryTerms)
+        lock.withReadLock {
+            let terms = queryTermsLocked(text)
             return withModelLocked { model in
                 BlockMaxSearch.topK(terms, model: model, limit: limit, filter: filter)
             }
@@ -291,9 +290,8 @@ public final class BM25Index: @unchecked Sendable {
 
     /// The same result as `search`, scoring every posting (reference for tests).
     public func searchExhaustive<F: CandidateFilter>(_ text: String, limit: Int, filter: F) -> [SearchHit] {
-        let queryTerms = analyzer.terms(text)
-        return lock.withReadLock {
-            let terms = weightedTermsLocked(queryTerms)
+        lock.withReadLock {
+            let terms = queryTermsLocked(text)
             return withModelLocked { model in
                 BlockMaxSearch.exhaustive(terms, model: model, limit: limit, filter: filter)
             }
@@ -310,17 +308,33 @@ public final class BM25Index: @unchecked Sendable {
         return Float(log(1 + (total - frequency + 0.5) / (frequency + 0.5)))
     }
 
-    private func weightedTermsLocked(_ queryTerms: [String]) -> [WeightedPostings] {
-        var multiplicity: [UInt32: Int] = [:]
-        var order: [UInt32] = []
-        for term in queryTerms {
-            guard let id = termIDs[term], postings[Int(id)].count > 0 else { continue }
-            if multiplicity[id] == nil { order.append(id) }
-            multiplicity[id, default: 0] += 1
+    /// The indexed terms of a query with their weights (idf × occurrences), in first-occurrence order.
+    /// Tokens seen while indexing resolve through the token cache (read-only here); others are stemmed.
+    private func queryTermsLocked(_ text: String) -> [WeightedPostings] {
+        var ids: [UInt32] = []
+        var occurrences: [Int] = []
+        var stemmer: EnglishStemmer? = nil
+        analyzer.forEachToken(in: text) { token in
+            let termID: UInt32
+            if let cached = tokenCache[token] {
+                guard cached >= 0 else { return }
+                termID = UInt32(cached)
+            } else {
+                if stemmer == nil { stemmer = EnglishStemmer() }
+                guard let term = analyzer.term(forToken: token, stemmer: &stemmer!), let id = termIDs[term] else { return }
+                termID = id
+            }
+            guard postings[Int(termID)].count > 0 else { return }
+            if let k = ids.firstIndex(of: termID) {
+                occurrences[k] += 1
+            } else {
+                ids.append(termID)
+                occurrences.append(1)
+            }
         }
-        return order.map { id in
+        return zip(ids, occurrences).map { id, count in
             let list = postings[Int(id)]
-            return WeightedPostings(postings: list, weight: idfLocked(list.count) * Float(multiplicity[id]!))
+            return WeightedPostings(postings: list, weight: idfLocked(list.count) * Float(count))
         }
     }
 
