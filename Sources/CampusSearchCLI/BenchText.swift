@@ -78,6 +78,8 @@ struct BenchText: AsyncParsableCommand {
 
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
         var results: [[SearchHit]] = []
+        var latencies: [Double] = []
+        latencies.reserveCapacity(queryLines.count)
         results.reserveCapacity(queryLines.count)
         let runStart = DispatchTime.now().uptimeNanoseconds
         for query in queryLines {
@@ -85,6 +87,7 @@ struct BenchText: AsyncParsableCommand {
             let hits = index.search(query.text, limit: k)
             let elapsed = DispatchTime.now().uptimeNanoseconds - start
             histogram.record(max(elapsed, 1))
+            latencies.append(Double(elapsed) / 1_000)
             results.append(hits)
         }
         let runSeconds = Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9
@@ -107,6 +110,7 @@ struct BenchText: AsyncParsableCommand {
                 "qps": qps, "p50_us": p50, "p95_us": p95, "p99_us": p99,
                 "results": results.map { hits in hits.map { documents[Int($0.id)].id } },
                 "scores": results.map { hits in hits.map { Double($0.score) } },
+                "latencies_us": latencies,
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             do {

@@ -32,6 +32,7 @@ public enum BlockMaxSearch {
     public static func topK<M: ImpactModel, F: CandidateFilter>(
         _ terms: [WeightedPostings], model: M, limit: Int, filter: F, windowSize: Int = defaultWindowSize
     ) -> [SearchHit] {
+        precondition(windowSize >= 64 && windowSize & (windowSize - 1) == 0, "windowSize must be a power of two ≥ 64")
         guard limit > 0 else { return [] }
         var cursors: [Cursor] = []
         cursors.reserveCapacity(terms.count)
