@@ -104,10 +104,14 @@ public enum BlockMaxSearch {
             for i in 0..<nonEssential { remaining[i + 1] = remaining[i] + cursors[order[i]].bound }
 
             // Score the essential terms into the window.
+            // A block of an essential term is skipped when even its own bound plus every other term's window
+            // bound cannot beat the threshold: documents in it either never become candidates or, through
+            // another list, get a partial score that is still ≤ the threshold (contributions are ≥ 0 there).
             for e in nonEssential..<order.count {
+                let others = total - cursors[order[e]].bound
                 cursors[order[e]].accumulate(
                     windowStart: windowStart, windowEnd: windowEnd, model: model,
-                    into: accumulator, touched: touched)
+                    into: accumulator, touched: touched, othersBound: others, threshold: threshold)
             }
 
             // Complete and collect the touched documents in id order.
@@ -257,14 +261,31 @@ struct Cursor {
     @inline(__always)
     mutating func accumulate<M: ImpactModel>(
         windowStart: UInt32, windowEnd: UInt32, model: M,
-        into accumulator: UnsafeMutablePointer<Double>, touched: UnsafeMutablePointer<UInt64>
+        into accumulator: UnsafeMutablePointer<Double>, touched: UnsafeMutablePointer<UInt64>,
+        othersBound: Double, threshold: Double
     ) {
+        let pruning = threshold > -Double.infinity
         while block < blockCount {
             let blockBase = base[block]
             if blockBase >= windowEnd { return }
             let stop = Int(end[block])
             let whole = last[block] < windowEnd
             var i = position
+            if pruning, model.isNonNegative(q: q, high: high[block], low: low[block]) {
+                let blockBound = Double(max(0, model.bound(q: q, high: high[block], low: low[block], aux: aux[block])))
+                if BlockMaxSearch.widen(blockBound + othersBound) <= threshold {
+                    if whole {
+                        block += 1
+                        position = stop
+                        continue
+                    }
+                    while i < stop, blockBase &+ UInt32(offsets[i]) < windowEnd { i &+= 1 }
+                    position = i
+                    if i < stop { return }
+                    block += 1
+                    continue
+                }
+            }
             while i < stop {
                 let id = blockBase &+ UInt32(offsets[i])
                 if !whole, id >= windowEnd { break }

@@ -10,6 +10,9 @@ public protocol ImpactModel {
     /// An upper bound of `score` over a block whose weights lie in `low...high` and whose auxiliary values
     /// are all ≥ `aux`. It may be negative (sparse vectors with negative weights).
     func bound(q: Float, high: Float, low: Float, aux: Float) -> Float
+    /// True when every contribution of the block is ≥ 0 (then skipping the block can only lower a partial
+    /// score, which block skipping relies on).
+    func isNonNegative(q: Float, high: Float, low: Float) -> Bool
 }
 
 /// Sparse-vector dot product: contribution = query weight × stored weight.
@@ -21,6 +24,9 @@ public struct DotProductModel: ImpactModel {
 
     @inlinable @inline(__always)
     public func bound(q: Float, high: Float, low: Float, aux: Float) -> Float { q >= 0 ? q * high : q * low }
+
+    @inlinable @inline(__always)
+    public func isNonNegative(q: Float, high: Float, low: Float) -> Bool { q >= 0 ? low >= 0 : high <= 0 }
 }
 
 /// Lucene BM25 with exact document lengths: contribution = idf · tf / (tf + k1·(1 − b + b·dl/avgdl)).
@@ -53,4 +59,7 @@ public struct BM25Model: ImpactModel {
         let norm = constantPart + lengthPart * aux
         return q * (high / (high + norm))
     }
+
+    @inlinable @inline(__always)
+    public func isNonNegative(q: Float, high: Float, low: Float) -> Bool { q >= 0 }
 }
