@@ -109,8 +109,8 @@ def run_tantivy(docs, queries, args):
     run_s = (time.perf_counter_ns() - run_start) / 1e9
     results = [[docs[searcher.doc(address)["row"][0]][0] for _, address in hits] for hits in hits_per_query]
     p50, p95, p99 = percentiles(latencies)
-    return {"engine": f"tantivy {tantivy.__version__.split(',')[0] if hasattr(tantivy, '__version__') else ''} "
-                      f"({segments} segment)",
+    version = getattr(tantivy, "__version__", "").split(",")[0].replace("tantivy ", "")
+    return {"engine": f"tantivy-py {version} ({segments} segment)",
             "build_s": build_s, "docs_per_s": len(docs) / build_s, "qps": len(queries) / run_s,
             "p50": p50, "p95": p95, "p99": p99, "results": results}
 
@@ -142,8 +142,8 @@ def run_bm25s(docs, queries, args):
         k = min(args.k, len(scores))
         # Top k with ties at the k-th score broken by lower document index (the rule campus-search uses);
         # bm25s's own argpartition leaves tied documents in arbitrary order.
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        candidates = np.nonzero(scores >= kth)[0]
+        kth = -np.partition(-scores, k - 1)[k - 1]
+        candidates = np.nonzero((scores >= kth) & (scores > 0))[0]
         top = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
         top = [int(i) for i in top if scores[i] > 0]
         return top, [float(scores[i]) for i in top]
