@@ -90,6 +90,11 @@ public final class BM25Index: @unchecked Sendable {
         documents: [(UInt32, AnalyzedDocument)]
     ) throws(TextIndexError) {
         try self.init(k1: k1, b: b, analyzer: analyzer)
+        if zip(documents, documents.dropFirst()).allSatisfy({ $0.0 < $1.0 }) {
+            // Already in increasing id order (as `documents()` returns them): every posting is an append.
+            for (id, document) in documents { addLocked(id: id, document: document) }
+            return
+        }
         var latest: [UInt32: AnalyzedDocument] = [:]
         latest.reserveCapacity(documents.count)
         for (id, document) in documents { latest[id] = document }
@@ -161,13 +166,14 @@ public final class BM25Index: @unchecked Sendable {
         _ = removeLocked(id)
         var ids: [UInt32] = []
         var frequencies: [UInt32] = []
-        var seen: [UInt32: Int] = [:]
+        ids.reserveCapacity(document.terms.count)
+        frequencies.reserveCapacity(document.terms.count)
         for (term, frequency) in zip(document.terms, document.frequencies) where frequency > 0 {
             let termID = termIDLocked(term)
-            if let k = seen[termID] {
+            // Documents are short: a linear scan beats hashing (terms are normally distinct already).
+            if let k = ids.firstIndex(of: termID) {
                 frequencies[k] += frequency
             } else {
-                seen[termID] = ids.count
                 ids.append(termID)
                 frequencies.append(frequency)
             }
