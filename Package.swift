@@ -129,7 +129,11 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
-        .testTarget(name: "SearchTests", dependencies: ["Search"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SearchTests", dependencies: ["Search"],
+            exclude: ["Fixtures"],  // read through #filePath, not bundled
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CollectionStoreTests", dependencies: ["CollectionStore"], swiftSettings: swiftSettings),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], swiftSettings: swiftSettings),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"], swiftSettings: swiftSettings),

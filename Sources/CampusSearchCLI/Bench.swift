@@ -1,9 +1,9 @@
 import ArgumentParser
 
-/// `campus-search bench …`: recall, throughput and latency measurements.
+/// `campus-search bench …`: recall, throughput and latency measurements beside peer libraries.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure recall@k, QPS and latency percentiles: in process on vector files, or over HTTP.",
-        subcommands: [BenchDense.self, BenchHTTP.self]
+        abstract: "Measure recall@k, QPS and latency percentiles: dense vectors, BM25 text, or over HTTP.",
+        subcommands: [BenchDense.self, BenchText.self, BenchHTTP.self]
     )
 }
