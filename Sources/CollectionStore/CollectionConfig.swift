@@ -54,16 +54,11 @@ public struct DenseVectorConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// How sparse query weights are modified (Qdrant's `modifier`).
-public enum SparseModifierKind: String, Codable, Sendable {
-    case none
-    case idf
-}
-
 /// One sparse vector space of a collection.
 public struct SparseVectorConfig: Codable, Sendable, Equatable {
-    public var modifier: SparseModifierKind
-    public init(modifier: SparseModifierKind = .none) { self.modifier = modifier }
+    /// Qdrant's `modifier`: `.idf` scales query weights by the live inverse document frequency.
+    public var modifier: SparseModifier
+    public init(modifier: SparseModifier = .none) { self.modifier = modifier }
 }
 
 /// Everything a collection is created with. The unnamed (default) vector is stored under the name "".

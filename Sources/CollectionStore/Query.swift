@@ -143,14 +143,14 @@ extension VectorCollection {
     private func fuse(_ lists: [Ranked], method: FusionMethod, limit: Int) throws -> [SearchHit] {
         switch method {
         case .rrf(let k, let weights):
-            if let weights, weights.count != lists.count {
-                throw CollectionError.validation("rrf.weights: expected \(lists.count) weights (one per prefetch), got \(weights.count)")
+            do {
+                try Fusion.validate(k: k, weights: weights, listCount: lists.count)
+            } catch {
+                throw CollectionError.validation("\(error)")
             }
-            guard k >= 1 else { throw CollectionError.validation("rrf.k: value \(k) invalid, must be 1 or larger") }
-            return ScoreFusion.rrf(lists.map(\.hits), k: k, weights: weights, limit: limit)
+            return Fusion.rrf(lists.map(\.hits), k: k, weights: weights, limit: limit)
         case .dbsf:
-            // DBSF normalises "higher is better" scores; distances are negated first.
-            return ScoreFusion.dbsf(lists.map { $0.higherIsBetter ? $0.hits : $0.hits.map { SearchHit(id: $0.id, score: -$0.score) } }, limit: limit)
+            return Fusion.dbsf(lists.map(\.hits), higherIsBetter: lists.map(\.higherIsBetter), limit: limit)
         }
     }
 }

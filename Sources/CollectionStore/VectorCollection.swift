@@ -26,7 +26,7 @@ public final class VectorCollection: @unchecked Sendable {
     /// Payload indexes; mutated only by the writer under the exclusive `stateLock`, read under the shared one.
     let payloadIndexes: PayloadIndexSet
     let dense: [String: HNSWIndex]
-    let sparse: [String: any SparseVectorIndex]
+    let sparse: [String: SparseIndex]
     /// Threads the dense engines may use to insert one write's vectors (1 in the server, where
     /// concurrent requests already use the cores; the bulk loader raises it).
     public var insertThreads: Int {
@@ -80,9 +80,9 @@ public final class VectorCollection: @unchecked Sendable {
             }
         }
         self.checkpointOperations = Mutex(checkpoints)
-        var sparse: [String: any SparseVectorIndex] = [:]
+        var sparse: [String: SparseIndex] = [:]
         for (vectorName, sparseConfig) in config.sparseVectors {
-            sparse[vectorName] = FlatSparseIndex(modifier: sparseConfig.modifier)
+            sparse[vectorName] = SparseIndex(modifier: sparseConfig.modifier)
         }
         self.dense = dense
         self.sparse = sparse
@@ -423,7 +423,7 @@ public final class VectorCollection: @unchecked Sendable {
         stateLock.withExclusiveLock { pending.apply(to: &state, indexes: payloadIndexes, operation: operation) }
         for case .remove(let vectorName, let iid) in effects {
             dense[vectorName]?.remove(id: iid)
-            sparse[vectorName]?.remove(id: iid)
+            sparse[vectorName]?.removeVector(id: iid)
         }
         return operation
     }

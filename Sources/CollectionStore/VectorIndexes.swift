@@ -16,7 +16,7 @@ protocol DenseVectorIndex: AnyObject, Sendable {
 protocol SparseVectorIndex: AnyObject, Sendable {
     var count: Int { get }
     func upsert(id: UInt32, indices: [UInt32], values: [Float]) throws
-    func remove(id: UInt32)
+    func removeVector(id: UInt32)
     func search(indices: [UInt32], values: [Float], limit: Int, filter: AllowList?) throws -> [SearchHit]
 }
 
@@ -46,64 +46,21 @@ extension HNSWIndex: DenseVectorIndex {
     }
 }
 
-/// Exact sparse search by dot product over shared indices: the scaffold engine until the inverted index is wired in.
-final class FlatSparseIndex: SparseVectorIndex, @unchecked Sendable {
-    let modifier: SparseModifierKind
-    private let lock = ReadWriteLock()
-    private var vectors: [UInt32: [UInt32: Float]] = [:]
-    private var documentFrequency: [UInt32: Int] = [:]
-
-    init(modifier: SparseModifierKind) { self.modifier = modifier }
-
-    var count: Int { lock.withSharedLock { vectors.count } }
-
+extension SparseIndex: SparseVectorIndex {
     func upsert(id: UInt32, indices: [UInt32], values: [Float]) throws {
-        lock.withExclusiveLock {
-            removeLocked(id)
-            var map: [UInt32: Float] = [:]
-            for (i, v) in zip(indices, values) { map[i] = v }
-            vectors[id] = map
-            for i in indices { documentFrequency[i, default: 0] += 1 }
+        do {
+            upsert(id: id, vector: try SparseVector(indices: indices, values: values))
+        } catch {
+            throw CollectionError.validation("\(error)")
         }
     }
 
-    func remove(id: UInt32) { lock.withExclusiveLock { removeLocked(id) } }
-
-    private func removeLocked(_ id: UInt32) {
-        guard let old = vectors.removeValue(forKey: id) else { return }
-        for i in old.keys { documentFrequency[i, default: 1] -= 1 }
-    }
+    func removeVector(id: UInt32) { _ = remove(id: id) }
 
     func search(indices: [UInt32], values: [Float], limit: Int, filter: AllowList?) throws -> [SearchHit] {
-        lock.withSharedLock {
-            let n = Float(vectors.count)
-            var weights: [(UInt32, Float)] = []
-            for (i, q) in zip(indices, values) {
-                var w = q
-                if modifier == .idf {
-                    let df = Float(documentFrequency[i] ?? 0)
-                    w *= log((n - df + 0.5) / (df + 0.5) + 1)
-                }
-                weights.append((i, w))
-            }
-            var hits: [SearchHit] = []
-            for (id, vector) in vectors {
-                if let filter, !filter.allows(id) { continue }
-                var score: Float = 0
-                var shares = false
-                for (i, w) in weights { if let d = vector[i] { score += w * d; shares = true } }
-                if shares { hits.append(SearchHit(id: id, score: score)) }
-            }
-            return topHits(hits, limit: limit, higherIsBetter: true)
-        }
+        let query: SparseVector
+        do { query = try SparseVector(indices: indices, values: values) } catch { throw CollectionError.validation("\(error)") }
+        if let filter { return search(query, limit: limit, filter: filter) }
+        return search(query, limit: limit)
     }
-}
-
-/// The best `limit` hits, best first; ties by lower id.
-func topHits(_ hits: [SearchHit], limit: Int, higherIsBetter: Bool) -> [SearchHit] {
-    let sorted = hits.sorted {
-        if $0.score != $1.score { return higherIsBetter ? $0.score > $1.score : $0.score < $1.score }
-        return $0.id < $1.id
-    }
-    return Array(sorted.prefix(limit))
 }
