@@ -36,12 +36,16 @@ struct BenchText: AsyncParsableCommand {
     @Option(help: "Untimed passes over the queries before the timed one.")
     var warmup: Int = 1
 
+    @Option(name: .customLong("repeat"), help: "Timed passes over the queries; QPS is the best pass's, percentiles pool all passes.")
+    var repeats: Int = 1
+
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0") }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 
     func run() async throws {
@@ -85,20 +89,28 @@ struct BenchText: AsyncParsableCommand {
 
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
         var results: [[SearchHit]] = []
-        var latencies: [Double] = []
-        latencies.reserveCapacity(queryLines.count)
-        results.reserveCapacity(queryLines.count)
-        let runStart = DispatchTime.now().uptimeNanoseconds
-        for query in queryLines {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let hits = index.search(query.text, limit: k)
-            let elapsed = DispatchTime.now().uptimeNanoseconds - start
-            histogram.record(max(elapsed, 1))
-            latencies.append(Double(elapsed) / 1_000)
-            results.append(hits)
+        var latencies: [Double] = []  // of the last pass
+        var bestSeconds = Double.infinity
+        for pass in 0..<repeats {
+            let keep = pass == repeats - 1
+            if keep {
+                results.reserveCapacity(queryLines.count)
+                latencies.reserveCapacity(queryLines.count)
+            }
+            let runStart = DispatchTime.now().uptimeNanoseconds
+            for query in queryLines {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let hits = index.search(query.text, limit: k)
+                let elapsed = DispatchTime.now().uptimeNanoseconds - start
+                histogram.record(max(elapsed, 1))
+                if keep {
+                    latencies.append(Double(elapsed) / 1_000)
+                    results.append(hits)
+                }
+            }
+            bestSeconds = min(bestSeconds, Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9)
         }
-        let runSeconds = Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9
-        let qps = Double(queryLines.count) / runSeconds
+        let qps = Double(queryLines.count) / bestSeconds
         let p50 = Double(histogram.valueAtPercentile(50)) / 1_000
         let p95 = Double(histogram.valueAtPercentile(95)) / 1_000
         let p99 = Double(histogram.valueAtPercentile(99)) / 1_000
@@ -108,13 +120,13 @@ struct BenchText: AsyncParsableCommand {
                      buildSeconds, docsPerSecond, Double(indexBytes) / 1_048_576, index.termCount))
         print(String(format: "restore %.3f s   %.0f docs/s   (from stored term frequencies, no analysis)",
                      restoreSeconds, Double(indexed) / restoreSeconds))
-        print(String(format: "search  %.0f QPS   p50 %.1f µs   p95 %.1f µs   p99 %.1f µs   (1 thread)", qps, p50, p95, p99))
+        print(String(format: "search  %.0f QPS   p50 %.1f µs   p95 %.1f µs   p99 %.1f µs   (1 thread, best of %d passes)", qps, p50, p95, p99, repeats))
 
         if let json {
             let report: [String: Any] = [
                 "engine": "campus-search",
                 "k": k, "k1": Double(k1), "b": Double(b),
-                "documents": indexed, "queries": queryLines.count,
+                "documents": indexed, "queries": queryLines.count, "repeat": repeats,
                 "build": ["seconds": buildSeconds, "docs_per_second": docsPerSecond, "index_bytes": indexBytes],
                 "restore_seconds": restoreSeconds,
                 "qps": qps, "p50_us": p50, "p95_us": p95, "p99_us": p99,

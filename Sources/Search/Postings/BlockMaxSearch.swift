@@ -244,7 +244,7 @@ struct Cursor {
         while offsets[position] < t { position &+= 1 }
     }
 
-    /// Σ-free bound over the blocks overlapping `[current, windowEnd)`, clamped at 0 and widened.
+    /// The largest block bound among the blocks overlapping `[current id, windowEnd)`, clamped at 0.
     @inline(__always)
     func windowBound<M: ImpactModel>(upTo windowEnd: UInt32, model: M) -> Double {
         var best: Float = 0
