@@ -6,13 +6,28 @@
 /// scalar (digits, `_`, accented or non-Latin letters) counts as a non-vowel, as in Snowball's UTF-8 build.
 /// The stemmer keeps a scratch buffer, so reuse one instance (it is a value type: one per thread).
 public struct EnglishStemmer: Sendable {
+    /// Which published revision of the algorithm to run.
+    public enum Revision: Sendable {
+        /// The current algorithm (the default; what PyStemmer 3 implements).
+        case current
+        /// Snowball 2.x, before the 2025 changes: R1 exceptions gener/commun/arsen only, no -ogist rule,
+        /// undoubling after a/e/o too (added → ad), and the whole-word exceptions (dying/lying/tying; inning/outing/canning/herring/earring/
+        /// proceed/exceed/succeed invariant after Step 1a) instead of their generalisations.
+        /// This is what the Rust `rust-stemmers` crate (and so fastembed's Qdrant/bm25) implements.
+        case snowball2
+    }
+
     /// The word being stemmed, as scalar values.
     private var w: [UInt32] = []
     private var p1 = 0
     private var p2 = 0
     private var yFound = false
+    private let revision: Revision
 
-    public init() { w.reserveCapacity(32) }
+    public init(revision: Revision = .current) {
+        self.revision = revision
+        w.reserveCapacity(32)
+    }
 
     /// The stem of `word` (lower-case input).
     public mutating func stem(_ word: String) -> String {
@@ -90,7 +105,7 @@ public struct EnglishStemmer: Sendable {
     private func endsInShortSyllable(end: Int) -> Bool {
         if end >= 3, !Self.isVowelWXY(w[end - 1]), Self.isVowel(w[end - 2]), !Self.isVowel(w[end - 3]) { return true }
         if end == 2, !Self.isVowel(w[1]), Self.isVowel(w[0]) { return true }
-        return hasSuffix(Self.past, end: end)
+        return revision == .current && hasSuffix(Self.past, end: end)
     }
 
     // MARK: Tables
@@ -109,6 +124,14 @@ public struct EnglishStemmer: Sendable {
 
     private static let regionPrefixes: [[UInt32]] =
         ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ", "inter"].map { scalars($0) }
+    private static let legacyRegionPrefixes: [[UInt32]] = ["gener", "commun", "arsen"].map { scalars($0) }
+    private static let legacyExceptions: [[UInt32]: [UInt32]] = [
+        scalars("dying"): scalars("die"), scalars("lying"): scalars("lie"), scalars("tying"): scalars("tie"),
+    ]
+    /// Snowball 2.x: words left as they are after Step 1a.
+    private static let legacyInvariants: Set<[UInt32]> =
+        Set(["inning", "outing", "canning", "herring", "earring", "proceed", "exceed", "succeed"].map { scalars($0) })
+    private static let ogist = scalars("ogist")
     private static let past = scalars("past")
 
     private static let step1aApostrophe = ["'s'", "'s", "'"].map { scalars($0) }
@@ -145,7 +168,7 @@ public struct EnglishStemmer: Sendable {
     // MARK: The algorithm
 
     private mutating func stemBuffer() {
-        if let replacement = Self.exceptions[w] {
+        if let replacement = Self.exceptions[w] ?? (revision == .snowball2 ? Self.legacyExceptions[w] : nil) {
             w = replacement
             return
         }
@@ -153,6 +176,7 @@ public struct EnglishStemmer: Sendable {
         prelude()
         markRegions()
         step1a()
+        if revision == .snowball2, Self.legacyInvariants.contains(w) { return }
         step1b()
         step1c()
         step2()
@@ -186,7 +210,8 @@ public struct EnglishStemmer: Sendable {
         p1 = w.count
         p2 = w.count
         var cursor: Int
-        if let prefix = Self.regionPrefixes.first(where: { hasPrefix($0) }) {
+        let prefixes = revision == .current ? Self.regionPrefixes : Self.legacyRegionPrefixes
+        if let prefix = prefixes.first(where: { hasPrefix($0) }) {
             cursor = prefix.count
         } else {
             guard let after = goPastVowelThenNonVowel(from: 0) else { return }
@@ -235,10 +260,10 @@ public struct EnglishStemmer: Sendable {
         switch index {
         case 0, 3:  // eedly, eed → ee in R1, except proceed/exceed/succeed
             guard stemEnd >= p1 else { return }
-            if Self.eedExceptions.contains(where: { $0.count == stemEnd && hasSuffix($0, end: stemEnd) }) { return }
+            if revision == .current, Self.eedExceptions.contains(where: { $0.count == stemEnd && hasSuffix($0, end: stemEnd) }) { return }
             replaceSuffix(length: suffix.count, with: [Self.e, Self.e])
             return
-        case 4:  // ing: exceptional cases first
+        case 4 where revision == .current:  // ing: exceptional cases first
             if stemEnd == 2, w[1] == Self.y, !Self.isVowel(w[0]) {
                 // dying → die, lying → lie, tying → tie, vying → vie
                 replaceSuffix(length: 4, with: [Self.i, Self.e])
@@ -255,7 +280,7 @@ public struct EnglishStemmer: Sendable {
             w.append(Self.e)
         } else if Self.doubles.contains(where: { hasSuffix($0, end: w.count) }) {
             // Undouble, unless the word is a/e/o followed by the double (add, err, egg ...).
-            let isAEO = w.count == 3 && (w[0] == Self.a || w[0] == Self.e || w[0] == Self.o)
+            let isAEO = revision == .current && w.count == 3 && (w[0] == Self.a || w[0] == Self.e || w[0] == Self.o)
             if !isAEO { w.removeLast() }
         } else if p1 == w.count, endsInShortSyllable(end: w.count) {
             w.append(Self.e)
@@ -268,7 +293,8 @@ public struct EnglishStemmer: Sendable {
     }
 
     private mutating func step2() {
-        guard let index = Self.step2.firstIndex(where: { hasSuffix($0.0, end: w.count) }) else { return }
+        let legacy = revision == .snowball2
+        guard let index = Self.step2.firstIndex(where: { !(legacy && $0.0 == Self.ogist) && hasSuffix($0.0, end: w.count) }) else { return }
         let (suffix, replacement) = Self.step2[index]
         let stemEnd = w.count - suffix.count
         guard stemEnd >= p1 else { return }
