@@ -126,7 +126,12 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "SearchTests", dependencies: ["Search"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectionStoreTests", dependencies: ["CollectionStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbeddingTests",
+            dependencies: ["Embedding", "Storage"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",

@@ -7,7 +7,7 @@ struct CampusSearch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campus-search",
         abstract: "A native search server for course platforms: vectors, BM25, embeddings, jobs.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Embed.self, BenchEmbed.self],
         defaultSubcommand: nil
     )
 
