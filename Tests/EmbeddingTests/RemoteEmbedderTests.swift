@@ -5,6 +5,7 @@ import Testing
 /// A local stand-in provider (Fixtures/stub_embeddings_server.py) on 127.0.0.1, one per test.
 final class StubProvider {
     private let process = Process()
+    private let input = Pipe()
     let port: Int
 
     init() throws {
@@ -15,6 +16,7 @@ final class StubProvider {
         process.arguments = ["python3", script.path]
         let output = Pipe()
         process.standardOutput = output
+        process.standardInput = input
         try process.run()
         var bytes = Data()
         while !bytes.contains(UInt8(ascii: "\n")) {
@@ -39,7 +41,9 @@ final class StubProvider {
     }
 
     deinit {
-        process.terminate()
+        // Closing stdin stops the stub; SIGKILL makes sure even if the runner left SIGTERM ignored.
+        try? input.fileHandleForWriting.close()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

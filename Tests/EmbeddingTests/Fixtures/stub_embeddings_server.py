@@ -11,9 +11,11 @@ Listens on 127.0.0.1 (a free port, printed as the first line on stdout) and answ
   /garbage      200 with an HTML body
   /wrongcount   200 with one embedding too few
   /wrongdim     200 with vectors one component short
-GET /stats returns {"requests": {path: count}, "bodies": [request bodies ...]}.
+The server exits when its stdin closes. GET /stats returns {"requests": {path: count}, "bodies": [request bodies ...]}.
 """
 import json
+import os
+import signal
 import sys
 import threading
 import time
@@ -85,6 +87,16 @@ class Handler(BaseHTTPRequestHandler):
                          "usage": {"prompt_tokens": 1, "total_tokens": 1}})
 
 
+def exit_when_parent_goes():
+    """The test keeps our stdin open; EOF means it finished (or died): stop."""
+    sys.stdin.read()
+    os._exit(0)
+
+
+# A test runner may start us with SIGTERM ignored or blocked; restore the default.
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)
