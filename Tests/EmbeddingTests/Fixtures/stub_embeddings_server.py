@@ -7,7 +7,7 @@ Listens on 127.0.0.1 (a free port, printed as the first line on stdout) and answ
   /auth         like (none) but requires "Authorization: Bearer secret" (else 401 with an error message)
   /flaky        503 (Retry-After: 0) on the first 2 requests, then valid answers
   /ratelimited  always 429
-  /slow         waits 3 s before answering
+  /slow         waits 30 s before answering
   /garbage      200 with an HTML body
   /wrongcount   200 with one embedding too few
   /wrongdim     200 with vectors one component short
@@ -69,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         if prefix == "/ratelimited":
             return self.reply(429, {"error": {"message": "slow down"}})
         if prefix == "/slow":
-            time.sleep(3)
+            time.sleep(30)
         if prefix == "/garbage":
             return self.reply(200, b"<html>oops</html>", content_type="text/html")
         texts = body["input"]
