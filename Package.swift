@@ -46,6 +46,11 @@ let package = Package(
             name: "CSIMD",
             cSettings: [.unsafeFlags(["-O3"])]
         ),
+        // The Embedding room's C kernel: a packing-free A·Wᵀ for few rows (AVX2+FMA chosen at run time).
+        .target(
+            name: "CEmbeddingKernels",
+            cSettings: [.unsafeFlags(["-O3"])]
+        ),
 
         // MARK: Engine rooms
         .target(
@@ -76,7 +81,7 @@ let package = Package(
         .target(
             name: "Embedding",
             dependencies: [
-                "CBLAS", "Storage",
+                "CBLAS", "CEmbeddingKernels", "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fits the rational erf approximation used by Sources/Embedding/Kernels.swift (erf8).
+"""Fits the rational erf approximation used by Sources/CEmbeddingKernels/elementwise.c (erf8).
 
 erf(x) ≈ x · P(x²) / Q(x²) on |x| ≤ 4 with Q(0) = 1, by iteratively re-weighted linear least squares
 (Loeb's method) in float64, then reports the max abs error of the float32 evaluation. Prints the

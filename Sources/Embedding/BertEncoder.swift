@@ -1,4 +1,5 @@
 import CBLAS
+import CEmbeddingKernels
 import Foundation
 
 /// Scratch memory for one forward pass; grows to the largest batch seen and is then reused.
@@ -121,10 +122,7 @@ final class BertEncoder: Sendable {
 
         // Q | K | V for all tokens in one product: qkv[T, 3H] = hidden[T, H] · Wqkvᵀ + bqkv.
         layer.qkvBias.withUnsafeBufferPointer { Kernels.broadcastRows($0.baseAddress!, count: h3, into: qkv, rows: tokens) }
-        layer.qkvWeight.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(h3), Int32(h),
-                        1, hidden, Int32(h), w.baseAddress!, Int32(h), 1, qkv, Int32(h3))
-        }
+        Self.accumulateLinear(hidden, rows: tokens, inputs: h, weight: layer.qkvWeight, outputs: h3, into: qkv)
 
         // Per sequence and head: softmax(Q Kᵀ / √d) V into the head's columns of `context`.
         var offset = 0
@@ -136,7 +134,7 @@ final class BertEncoder: Sendable {
                 let v = q + 2 * h
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, length, length, Int32(d),
                             scale, q, Int32(h3), k, Int32(h3), 0, scores, length)
-                for row in 0..<Int(length) { Kernels.softmax(scores + row * Int(length), count: Int(length)) }
+                Kernels.softmax(scores, rows: Int(length), count: Int(length))
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, length, Int32(d), length,
                             1, scores, length, v, Int32(h3), 0, context + offset * h + head * d, Int32(h))
             }
@@ -144,10 +142,7 @@ final class BertEncoder: Sendable {
         }
 
         // Output projection added onto the residual already in `hidden`, then bias + LayerNorm.
-        layer.attentionOutputWeight.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(h), Int32(h),
-                        1, context, Int32(h), w.baseAddress!, Int32(h), 1, hidden, Int32(h))
-        }
+        Self.accumulateLinear(context, rows: tokens, inputs: h, weight: layer.attentionOutputWeight, outputs: h, into: hidden)
         normalizeRows(hidden, tokens: tokens, bias: layer.attentionOutputBias,
                       gamma: layer.attentionNormWeight, beta: layer.attentionNormBias)
     }
@@ -159,17 +154,29 @@ final class BertEncoder: Sendable {
         layer.intermediateBias.withUnsafeBufferPointer {
             Kernels.broadcastRows($0.baseAddress!, count: inner, into: intermediate, rows: tokens)
         }
-        layer.intermediateWeight.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(inner), Int32(h),
-                        1, hidden, Int32(h), w.baseAddress!, Int32(h), 1, intermediate, Int32(inner))
-        }
+        Self.accumulateLinear(hidden, rows: tokens, inputs: h, weight: layer.intermediateWeight, outputs: inner, into: intermediate)
         Kernels.gelu(intermediate, count: tokens * inner)
-        layer.outputWeight.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(h), Int32(inner),
-                        1, intermediate, Int32(inner), w.baseAddress!, Int32(inner), 1, hidden, Int32(h))
-        }
+        Self.accumulateLinear(intermediate, rows: tokens, inputs: inner, weight: layer.outputWeight, outputs: h, into: hidden)
         normalizeRows(hidden, tokens: tokens, bias: layer.outputBias,
                       gamma: layer.outputNormWeight, beta: layer.outputNormBias)
+    }
+
+    /// Up to this many rows (tokens in a batch), `accumulateLinear` uses the packing-free kernel;
+    /// above it, OpenBLAS `sgemm` (whose per-call packing of W is amortised over many rows).
+    static let skinnyRowLimit = 24
+
+    /// `output[rows, outputs] += input[rows, inputs] · weightᵀ` (weight is `[outputs, inputs]`, row-major).
+    static func accumulateLinear(_ input: UnsafePointer<Float>, rows: Int, inputs: Int, weight: [Float], outputs: Int,
+                                 into output: UnsafeMutablePointer<Float>) {
+        weight.withUnsafeBufferPointer { w in
+            if rows <= skinnyRowLimit {
+                cembedding_gemm_nt_accumulate(Int32(rows), Int32(outputs), Int32(inputs), input, Int32(inputs),
+                                              w.baseAddress!, Int32(inputs), output, Int32(outputs))
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
+                            1, input, Int32(inputs), w.baseAddress!, Int32(inputs), 1, output, Int32(outputs))
+            }
+        }
     }
 
     private func normalizeRows(_ hidden: UnsafeMutablePointer<Float>, tokens: Int, bias: [Float], gamma: [Float], beta: [Float]) {

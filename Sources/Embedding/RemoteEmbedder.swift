@@ -139,18 +139,19 @@ public final class RemoteEmbedder: Embedder {
 
         let start = ContinuousClock.now
         defer { remoteTimer.record(since: start) }
-        let status: Int
-        let retryAfter: Double?
-        var body: [UInt8] = []
+        let (status, retryAfter, body): (Int, Double?, [UInt8])
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
-            status = Int(response.status.code)
-            retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
-            for try await chunk in response.body {
-                body.append(contentsOf: chunk.readableBytesView)
-                guard body.count <= configuration.maxResponseBytes else {
-                    throw Failure(error: .invalidResponse("answer longer than \(configuration.maxResponseBytes) bytes"), retryable: false)
+            (status, retryAfter, body) = try await withDeadline(configuration.timeout) { [client, configuration, request] in
+                // AsyncHTTPClient's own deadline covers the answer's head only; `withDeadline` covers the body too.
+                let response = try await client.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000) + 100))
+                var body: [UInt8] = []
+                for try await chunk in response.body {
+                    body.append(contentsOf: chunk.readableBytesView)
+                    guard body.count <= configuration.maxResponseBytes else {
+                        throw Failure(error: .invalidResponse("answer longer than \(configuration.maxResponseBytes) bytes"), retryable: false)
+                    }
                 }
+                return (Int(response.status.code), response.headers.first(name: "Retry-After").flatMap(Double.init), body)
             }
         } catch let failure as Failure {
             throw failure
@@ -175,6 +176,19 @@ public final class RemoteEmbedder: Embedder {
             return try decode(body, expected: texts.count)
         } catch let error as EmbeddingError {
             throw Failure(error: error, retryable: false)
+        }
+    }
+
+    /// Runs `body`, or throws a retryable timeout after `seconds` (cancelling `body`).
+    private func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                throw Failure(error: .remoteTimeout(seconds: seconds), retryable: true)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
         }
     }
 
