@@ -49,6 +49,11 @@ let package = Package(
             name: "CSIMD",
             cSettings: [.unsafeFlags(["-O3"])]
         ),
+        // The Embedding room's C kernel: a packing-free A·Wᵀ for few rows (AVX2+FMA chosen at run time).
+        .target(
+            name: "CEmbeddingKernels",
+            cSettings: [.unsafeFlags(["-O3"])]
+        ),
 
         // MARK: Engine rooms
         .target(
@@ -79,7 +84,7 @@ let package = Package(
         .target(
             name: "Embedding",
             dependencies: [
-                "CBLAS", "Storage",
+                "CBLAS", "CEmbeddingKernels", "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,7 +140,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CollectionStoreTests", dependencies: ["CollectionStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbeddingTests",
+            dependencies: ["Embedding", "Storage"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",

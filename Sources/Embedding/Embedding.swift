@@ -1,1 +1,0 @@
-// The Embedding room: see README.md and ../shared/DESIGN.md for what lives here.
