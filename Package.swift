@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Platform", "CollectionStore", "Search",
+                "Platform", "CollectionStore", "Search", "Embedding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

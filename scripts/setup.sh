@@ -21,7 +21,7 @@ fi
 bash scripts/fetch-model.sh
 
 # Python packages the end-to-end tests drive the server with (the official Qdrant client).
-if ! python3 -c "import qdrant_client, requests, numpy, pytest" >/dev/null 2>&1; then
+if ! python3 -c "import qdrant_client, requests, numpy, pytest, mmh3" >/dev/null 2>&1; then
   echo "setup: installing the end-to-end test clients (pip)"
-  python3 -m pip install --quiet --disable-pip-version-check qdrant-client==1.20.0 requests numpy pytest
+  python3 -m pip install --quiet --disable-pip-version-check qdrant-client==1.20.0 requests numpy pytest mmh3
 fi

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import CollectionStore
+import Embedding
 import Storage
 
 /// Everything one data directory holds, opened once per process.
@@ -18,13 +19,32 @@ public final class Node: Sendable {
     let meta: Table<String, String>
     /// The vector collections of this data directory.
     public let collections: CollectionRegistry
+    /// Text embedders by model name, each behind the persistent embedding cache.
+    public let embedders: EmbedderRegistry
+    /// Why the native model is not available (its files are missing or unreadable), or nil.
+    public let embeddingUnavailableReason: String?
 
     /// A data directory that cannot be used, with a message a user can act on.
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public init(dataDirectory: String, logger: Logger = Logger(label: "campus-search.node")) throws {
+    /// How the node runs its text embeddings.
+    ///
+    /// - `modelDirectory` (String?, default nil): all-MiniLM-L6-v2's files (`model.safetensors`, `vocab.txt`,
+    ///   `config.json`); nil or missing files leave only `qdrant/bm25` available, with the reason kept.
+    /// - `threads` (Int, default 1): OpenBLAS threads per embedding batch.
+    /// - `cacheMemoryBytes` (Int, default 64 MiB): the in-memory LRU in front of the LMDB cache table.
+    /// - `cacheTTLSeconds` (Double?, default nil = forever): how long a cached embedding stays valid.
+    public struct EmbeddingOptions: Sendable {
+        public var modelDirectory: String?
+        public var threads: Int = 1
+        public var cacheMemoryBytes: Int = 64 << 20
+        public var cacheTTLSeconds: Double?
+        public init(modelDirectory: String? = nil) { self.modelDirectory = modelDirectory }
+    }
+
+    public init(dataDirectory: String, embedding: EmbeddingOptions = .init(), logger: Logger = Logger(label: "campus-search.node")) throws {
         let environment: Environment
         do {
             environment = try Environment.open(path: dataDirectory)
@@ -56,6 +76,26 @@ public final class Node: Sendable {
         self.environment = environment
         self.meta = meta
         self.collections = try CollectionRegistry(environment: environment)
+
+        var embedders = EmbedderRegistry()
+        var unavailable: String?
+        if let directory = embedding.modelDirectory {
+            do {
+                let cache = try EmbeddingCache(
+                    environment: environment,
+                    configuration: .init(memoryBytes: embedding.cacheMemoryBytes, ttl: embedding.cacheTTLSeconds)
+                )
+                let model = try MiniLMEmbedder(modelDirectory: directory, configuration: .init(threads: embedding.threads))
+                embedders.register(CachedEmbedder(model, cache: cache), aliases: ["all-MiniLM-L6-v2"])
+            } catch {
+                unavailable = "\(error)"
+                logger.warning("native embedding model unavailable", metadata: ["reason": "\(error)"])
+            }
+        } else {
+            unavailable = "no model directory configured"
+        }
+        self.embedders = embedders
+        self.embeddingUnavailableReason = unavailable
     }
 
     /// True when storage answers a read: what `/readyz` reports.

@@ -20,7 +20,9 @@ public func buildApplication(
     var logger = logger ?? Logger(label: "campus-search")
     logger.logLevel = configuration.logLevel
 
-    let node = try Node(dataDirectory: configuration.dataDirectory, logger: logger)
+    var embedding = Node.EmbeddingOptions(modelDirectory: configuration.modelDirectory)
+    embedding.threads = configuration.embeddingThreads
+    let node = try Node(dataDirectory: configuration.dataDirectory, embedding: embedding, logger: logger)
     let router = buildRouter(node: node, configuration: configuration)
     return Application(
         router: router,
@@ -38,7 +40,10 @@ func buildRouter(node: Node, configuration: ServerConfiguration) -> Router<AppRe
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SlowRequestMiddleware(thresholdMilliseconds: configuration.slowRequestMilliseconds))
     HealthRoutes(node: node).register(on: router)
-    QdrantRoutes(registry: node.collections, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+    QdrantRoutes(
+        registry: node.collections, maxBodyBytes: configuration.maxBodyBytes,
+        inference: InferenceResolver(embedders: node.embedders, unavailableReason: node.embeddingUnavailableReason)
+    ).register(on: router)
     router.get("metrics") { _, _ -> Response in
         let storage = StorageGauges.shared
         storage.update(from: node)

@@ -8,6 +8,9 @@ import Logging
 /// - `dataDirectory` (String, `CAMPUS_SEARCH_DATA_DIR`, default `./data/db`): the LMDB environment.
 /// - `maxBodyBytes` (Int, `CAMPUS_SEARCH_MAX_BODY_BYTES`, default 64 MiB): larger request bodies get 413.
 /// - `logLevel` (Logger.Level, `CAMPUS_SEARCH_LOG_LEVEL`, default `info`): trace … critical.
+/// - `modelDirectory` (String, `CAMPUS_SEARCH_MODEL_DIR`, default `./data/models/all-MiniLM-L6-v2`): the native
+///   embedding model; when its files are missing the server still starts and only `qdrant/bm25` inference works.
+/// - `embeddingThreads` (Int, `CAMPUS_SEARCH_EMBEDDING_THREADS`, default 1): OpenBLAS threads per embedding batch.
 /// - `checkpointInterval` (Duration, `CAMPUS_SEARCH_CHECKPOINT_SECONDS`, default 60 s): how often HNSW
 ///   graphs with new writes are persisted; also done at graceful shutdown.
 /// - `slowRequestMilliseconds` (Double, `CAMPUS_SEARCH_SLOW_REQUEST_MS`, default 500): requests slower
@@ -19,6 +22,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxBodyBytes: Int = 64 << 20
     public var logLevel: Logger.Level = .info
     public var slowRequestMilliseconds: Double = 500
+    public var modelDirectory: String = "./data/models/all-MiniLM-L6-v2"
+    public var embeddingThreads: Int = 1
     /// How often HNSW graphs with new writes are checkpointed (and once at graceful shutdown).
     public var checkpointInterval: Duration = .seconds(60)
 
@@ -57,6 +62,16 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_LOG_LEVEL", value: level, expected: "trace, debug, info, notice, warning, error or critical")
             }
             self.logLevel = value
+        }
+        if let directory = environment["CAMPUS_SEARCH_MODEL_DIR"] {
+            guard !directory.isEmpty else { throw InvalidValue(key: "CAMPUS_SEARCH_MODEL_DIR", value: directory, expected: "a directory path") }
+            self.modelDirectory = directory
+        }
+        if let threads = environment["CAMPUS_SEARCH_EMBEDDING_THREADS"] {
+            guard let value = Int(threads), (1...64).contains(value) else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_EMBEDDING_THREADS", value: threads, expected: "a thread count 1...64")
+            }
+            self.embeddingThreads = value
         }
         if let seconds = environment["CAMPUS_SEARCH_CHECKPOINT_SECONDS"] {
             guard let value = Double(seconds), value > 0 else {

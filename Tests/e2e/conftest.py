@@ -38,7 +38,8 @@ class Server:
         self.process = None
 
     def start(self):
-        env = dict(os.environ, CAMPUS_SEARCH_LOG_LEVEL="error", **self.extra_env)
+        env = dict(os.environ, CAMPUS_SEARCH_LOG_LEVEL="error",
+                   CAMPUS_SEARCH_MODEL_DIR=os.path.join(ROOT, "data", "models", "all-MiniLM-L6-v2"), **self.extra_env)
         self.process = subprocess.Popen(
             [_binary(), "serve", "--data-dir", self.data_dir, "--port", str(self.port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -12,6 +12,7 @@ import Logging
 struct QdrantRoutes: Sendable {
     let registry: CollectionRegistry
     let maxBodyBytes: Int
+    let inference: InferenceResolver
     static let version = "1.20.0"
 
     func register(on router: Router<AppRequestContext>) {
@@ -62,7 +63,9 @@ struct QdrantRoutes: Sendable {
         router.put("collections/:collection/points") { request, context in
             await respond {
                 let target = try collection(context)
-                let points = try QdrantWire.upsert(try await readBody(request, context))
+                var body = try await readBody(request, context)
+                try await inference.resolveUpsert(&body)
+                let points = try QdrantWire.upsert(body)
                 return updateResult(try target.upsert(points), request)
             }
         }
@@ -162,7 +165,9 @@ struct QdrantRoutes: Sendable {
         router.post("collections/:collection/points/query") { request, context in
             await respond {
                 let target = try collection(context)
-                let query = try QdrantWire.queryRequest(try await readBody(request, context))
+                var body = try await readBody(request, context)
+                try await inference.resolveQuery(&body)
+                let query = try QdrantWire.queryRequest(body)
                 let points = try target.query(query)
                 return .object([("points", .array(points.map { record($0, in: target, scored: true) }))])
             }
@@ -172,7 +177,12 @@ struct QdrantRoutes: Sendable {
                 let target = try collection(context)
                 let body = try await readBody(request, context)
                 guard case .array(let searches)? = body["searches"] else { throw QdrantError.format("searches: expected a list of queries") }
-                let requests = try searches.enumerated().map { try QdrantWire.queryRequest(try QdrantWire.object($0.element, "searches[\($0.offset)]")) }
+                var requests: [QueryRequest] = []
+                for (n, search) in searches.enumerated() {
+                    var item = try QdrantWire.object(search, "searches[\(n)]")
+                    try await inference.resolveQuery(&item)
+                    requests.append(try QdrantWire.queryRequest(item))
+                }
                 return .array(try requests.map { query in
                     .object([("points", .array(try target.query(query).map { record($0, in: target, scored: true) }))])
                 })
@@ -181,7 +191,9 @@ struct QdrantRoutes: Sendable {
         router.post("collections/:collection/points/search") { request, context in
             await respond {
                 let target = try collection(context)
-                let query = try QdrantWire.searchRequest(try await readBody(request, context))
+                var body = try await readBody(request, context)
+                try await inference.resolveSearch(&body)
+                let query = try QdrantWire.searchRequest(body)
                 return .array(try target.query(query).map { record($0, in: target, scored: true) })
             }
         }
