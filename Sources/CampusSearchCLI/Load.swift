@@ -43,14 +43,19 @@ struct Load: AsyncParsableCommand {
         let progress = ProgressBar("load \(collection)", total: input.count)
         let start = DispatchTime.now()
         let loaded: Int
+        var indexedAfter: Double?
         if let dataDirectory {
             loaded = try loadDirect(input, dataDirectory: dataDirectory, progress: progress)
         } else {
             loaded = try await loadHTTP(input, baseURL: url!, progress: progress)
         }
+        indexedAfter = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        print("loaded \(loaded) points into \(collection) in \(String(format: "%.2f", seconds)) s (\(Int(Double(loaded) / max(seconds, 1e-9))) points/s)")
+        print("loaded \(loaded) points into \(collection) in \(String(format: "%.2f", seconds)) s (\(Int(Double(loaded) / max(seconds, 1e-9))) points/s acknowledged)")
+        if let indexedAfter {
+            print("searchable (all vectors indexed) after \(String(format: "%.2f", indexedAfter)) s (\(Int(Double(loaded) / max(indexedAfter, 1e-9))) points/s)")
+        }
     }
 
     var qdrantDistance: String {
@@ -88,10 +93,11 @@ struct Load: AsyncParsableCommand {
                 progress.update(done)
                 continue
             }
-            do { try target.upsert(points) } catch let error as CollectionError { throw CLIError("rows \(range): \(error)") }
+            do { try target.upsert(points, wait: false) } catch let error as CollectionError { throw CLIError("rows \(range): \(error)") }
             done += points.count
             progress.update(done)
         }
+        target.waitForIndexing()
         try target.checkpoint()
         return done
     }
@@ -142,12 +148,23 @@ struct Load: AsyncParsableCommand {
                                 return
                             }
                         }
-                        _ = try await Self.send(client, "PUT", pointsURL + "?wait=true", body: .object(["points": .array(points.map(Self.json))]))
+                        _ = try await Self.send(client, "PUT", pointsURL + "?wait=false", body: .object(["points": .array(points.map(Self.json))]))
                         counter.add(points.count)
                     }
                 }
                 try await group.next()
             }
+        }
+        // Acknowledged writes are indexed in the background: wait until every vector is searchable.
+        var last = -1, stalls = 0
+        while stalls < 600 {
+            let info = try await Self.send(client, "GET", "\(base)/collections/\(name)", body: nil)
+            let indexed = Int(info["result"]?["indexed_vectors_count"]?.numberValue ?? 0)
+            let points = Int(info["result"]?["points_count"]?.numberValue ?? 0)
+            if indexed >= points { break }
+            stalls = indexed == last ? stalls + 1 : 0
+            last = indexed
+            try await Task.sleep(for: .milliseconds(100))
         }
         return counter.value
     }

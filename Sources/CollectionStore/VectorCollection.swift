@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Search
 import Storage
 import Synchronization
@@ -34,6 +35,12 @@ public final class VectorCollection: @unchecked Sendable {
         set { insertThreadsBox.withLock { $0 = max(1, newValue) } }
     }
     private let insertThreadsBox = Mutex<Int>(1)
+    /// Applies engine effects of writes acknowledged without waiting, in commit order.
+    private let indexQueue = DispatchQueue(label: "campus.collection.index")
+    private let queuedWrites = Mutex<Int>(0)
+    /// Past this many queued writes, a write applies its effects before returning (back-pressure).
+    public static let maxQueuedWrites = 32
+    static let logger = Logger(label: "campus-search.collection")
     /// Per dense vector name, the operation id its persisted graph checkpoint reflects.
     private let checkpointOperations: Mutex<[String: UInt64]>
 
@@ -170,6 +177,7 @@ public final class VectorCollection: @unchecked Sendable {
     public func checkpoint() throws {
         writeLock.lock()
         defer { writeLock.unlock() }
+        indexQueue.sync {}  // the graph must hold every acknowledged write up to `operation`
         let operation = stateLock.withSharedLock { state.lastOperation }
         let stale = checkpointOperations.withLock { ops in dense.keys.filter { (ops[$0] ?? 0) < operation || ops[$0] == nil } }
         guard !stale.isEmpty else { return }
@@ -200,15 +208,16 @@ public final class VectorCollection: @unchecked Sendable {
 
     /// Inserts or replaces whole points (vectors and payload). Returns the operation id.
     /// Every point is validated first; one bad point rejects the request and nothing changes.
+    /// Durable when it returns; searchable when it returns if `wait`, shortly after otherwise.
     @discardableResult
-    public func upsert(_ inputs: [PointInput]) throws -> UInt64 {
+    public func upsert(_ inputs: [PointInput], wait: Bool = true) throws -> UInt64 {
         let prepared = try inputs.map(prepare)
         defer { CollectionMetrics.pointsWritten.increment(by: inputs.count) }
-        return try CollectionMetrics.measure("upsert") { try upsertPrepared(prepared) }
+        return try CollectionMetrics.measure("upsert") { try upsertPrepared(prepared, wait: wait) }
     }
 
-    private func upsertPrepared(_ prepared: [PointInput]) throws -> UInt64 {
-        try write { txn, pending, operation, effects in
+    private func upsertPrepared(_ prepared: [PointInput], wait: Bool) throws -> UInt64 {
+        try write(wait: wait) { txn, pending, operation, effects in
             for point in prepared {
                 let iid: UInt32
                 if let existing = pending.internalID(of: point.id) {
@@ -240,12 +249,12 @@ public final class VectorCollection: @unchecked Sendable {
 
     /// Deletes points by id; ids that do not exist are ignored. Returns the operation id.
     @discardableResult
-    public func delete(ids: [PointID]) throws -> UInt64 {
-        try CollectionMetrics.measure("delete") { try deletePoints(ids) }
+    public func delete(ids: [PointID], wait: Bool = true) throws -> UInt64 {
+        try CollectionMetrics.measure("delete") { try deletePoints(ids, wait: wait) }
     }
 
-    private func deletePoints(_ ids: [PointID]) throws -> UInt64 {
-        try write { txn, pending, _, effects in
+    private func deletePoints(_ ids: [PointID], wait: Bool) throws -> UInt64 {
+        try write(wait: wait) { txn, pending, _, effects in
             for id in ids {
                 guard let iid = pending.remove(id) else { continue }
                 try tables.ids.delete(Keys.id(cid, id), in: txn)
@@ -308,7 +317,7 @@ public final class VectorCollection: @unchecked Sendable {
     }
 
     /// Engine changes that follow a commit.
-    enum Effect {
+    enum Effect: Sendable {
         case insertDense(String, UInt32, [Float])
         case upsertSparse(String, UInt32, [UInt32], [Float])
         case remove(String, UInt32)
@@ -384,9 +393,10 @@ public final class VectorCollection: @unchecked Sendable {
     }
 
     /// Runs one write: an LMDB transaction that records its state changes in a `PendingState`, then
-    /// (after commit) the engine effects and the state changes. The body may run twice if the LMDB
+    /// (after commit) the state changes and the engine effects — before returning when `wait` is true
+    /// (or too many writes are queued), else on the index queue. The body may run twice if the LMDB
     /// map grows, each time on a fresh `PendingState`.
-    private func write(_ body: (WriteTransaction, inout PendingState, UInt64, inout [Effect]) throws -> Void) throws -> UInt64 {
+    private func write(wait: Bool = true, _ body: (WriteTransaction, inout PendingState, UInt64, inout [Effect]) throws -> Void) throws -> UInt64 {
         writeLock.lock()
         defer { writeLock.unlock() }
         var pending = PendingState(owner: self)
@@ -405,8 +415,35 @@ public final class VectorCollection: @unchecked Sendable {
         } catch {
             throw CollectionError.storage("\(error)")
         }
-        // Engines first for inserts (so a search that sees the new state finds the vectors), the
-        // state swap, then engine removals.
+        let queued = queuedWrites.withLock { $0 }
+        if wait || queued >= Self.maxQueuedWrites {
+            // Searchable on return: after the writes queued before it, engines take the inserts, then
+            // the state changes, then the removals (a search never sees a live point without its vectors).
+            try indexQueue.sync {
+                try applyInserts(effects)
+                stateLock.withExclusiveLock { pending.apply(to: &state, indexes: payloadIndexes, operation: operation) }
+                applyRemovals(effects)
+            }
+        } else {
+            // Acknowledged after commit: the state (ids, payloads, filters) changes now; the engines
+            // catch up in commit order on the index queue. Results never include deleted points
+            // (they are checked against the state), and new vectors become searchable shortly.
+            stateLock.withExclusiveLock { pending.apply(to: &state, indexes: payloadIndexes, operation: operation) }
+            queuedWrites.withLock { $0 += 1 }
+            indexQueue.async { [self, effects] in
+                do {
+                    try applyInserts(effects)
+                } catch {
+                    Self.logger.error("background indexing failed", metadata: ["collection": "\(name)", "error": "\(error)"])
+                }
+                applyRemovals(effects)
+                queuedWrites.withLock { $0 -= 1 }
+            }
+        }
+        return operation
+    }
+
+    private func applyInserts(_ effects: [Effect]) throws {
         var denseBatches: [String: [(id: UInt32, vector: [Float])]] = [:]
         for effect in effects {
             switch effect {
@@ -420,13 +457,22 @@ public final class VectorCollection: @unchecked Sendable {
             if batch.count == 1 { try dense[vectorName]?.insert(id: batch[0].id, vector: batch[0].vector) }
             else { try dense[vectorName]?.insert(batch: batch, threads: threads) }
         }
-        stateLock.withExclusiveLock { pending.apply(to: &state, indexes: payloadIndexes, operation: operation) }
+    }
+
+    private func applyRemovals(_ effects: [Effect]) {
         for case .remove(let vectorName, let iid) in effects {
             dense[vectorName]?.remove(id: iid)
             sparse[vectorName]?.removeVector(id: iid)
         }
-        return operation
     }
+
+    /// Returns once every acknowledged write is in the engines.
+    public func waitForIndexing() {
+        indexQueue.sync {}
+    }
+
+    /// Writes acknowledged but not yet applied to the engines.
+    public var queuedWriteCount: Int { queuedWrites.withLock { $0 } }
 
     /// Validates and normalises one input point against the collection's vector spaces.
     private func prepare(_ input: PointInput) throws -> PointInput {

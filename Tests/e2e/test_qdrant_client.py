@@ -367,3 +367,26 @@ def test_bad_filters_are_400(server, fresh_collection):
         r = requests.post(f"{server.url}/collections/{fresh_collection}/points/count", data=body, timeout=10)
         assert r.status_code == 400, (body, r.text)
         assert r.json()["status"]["error"].startswith("Format error in JSON body")
+
+
+def test_wait_false_is_durable_at_once_and_searchable_soon(client):
+    name = "async-" + uuid.uuid4().hex[:6]
+    client.create_collection(name, vectors_config=models.VectorParams(size=8, distance=models.Distance.COSINE))
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(2000, 8)).astype(np.float32)
+    for start in range(0, 2000, 250):
+        result = client.upsert(name, wait=False, points=[
+            models.PointStruct(id=i, vector=vectors[i].tolist(), payload={"i": i}) for i in range(start, start + 250)])
+        assert result.status == models.UpdateStatus.ACKNOWLEDGED
+    # Committed: counts, retrieve and filters see every point immediately.
+    assert client.count(name).count == 2000
+    assert client.retrieve(name, [1999])[0].payload == {"i": 1999}
+    client.delete(name, points_selector=[7], wait=False)
+    # A wait=true write returns only after everything queued before it is indexed.
+    client.upsert(name, wait=True, points=[models.PointStruct(id=5000, vector=vectors[0].tolist())])
+    info = client.get_collection(name)
+    assert info.indexed_vectors_count == info.points_count == 2000
+    hits = client.query_points(name, query=vectors[1234].tolist(), limit=3).points
+    assert hits[0].id == 1234
+    assert 7 not in [p.id for p in client.query_points(name, query=vectors[7].tolist(), limit=5).points]
+    client.delete_collection(name)

@@ -66,7 +66,7 @@ struct QdrantRoutes: Sendable {
                 var body = try await readBody(request, context)
                 try await inference.resolveUpsert(&body)
                 let points = try QdrantWire.upsert(body)
-                return updateResult(try target.upsert(points), request)
+                return updateResult(try target.upsert(points, wait: waits(request)), request)
             }
         }
         router.post("collections/:collection/points") { request, context in
@@ -97,7 +97,7 @@ struct QdrantRoutes: Sendable {
                 let target = try collection(context)
                 let body = try await readBody(request, context)
                 let ids = try selectedIDs(body, in: target, idsKey: "points")
-                return updateResult(try target.delete(ids: ids), request)
+                return updateResult(try target.delete(ids: ids, wait: waits(request)), request)
             }
         }
         router.post("collections/:collection/points/payload") { request, context in
@@ -248,9 +248,13 @@ struct QdrantRoutes: Sendable {
         throw QdrantError.format("expected `\(idsKey)` or `filter`")
     }
 
+    /// Qdrant's `?wait=`: absent or false acknowledges after the commit; true also waits for indexing.
+    private func waits(_ request: Request) -> Bool {
+        request.uri.queryParameters.get("wait").map { $0 == "true" || $0 == "1" } ?? false
+    }
+
     private func updateResult(_ operation: UInt64, _ request: Request) -> WireValue {
-        let wait = request.uri.queryParameters.get("wait").map { $0 != "false" } ?? false
-        return .object([("operation_id", .uint(operation)), ("status", .string(wait ? "completed" : "acknowledged"))])
+        .object([("operation_id", .uint(operation)), ("status", .string(waits(request) ? "completed" : "acknowledged"))])
     }
 
     private func record(_ point: PointRecord, in collection: VectorCollection, scored: Bool) -> WireValue {
