@@ -43,15 +43,15 @@ struct Load: AsyncParsableCommand {
         let progress = ProgressBar("load \(collection)", total: input.count)
         let start = DispatchTime.now()
         let loaded: Int
-        var indexedAfter: Double?
+        let ingestSeconds: Double
         if let dataDirectory {
-            loaded = try loadDirect(input, dataDirectory: dataDirectory, progress: progress)
+            (loaded, ingestSeconds) = try loadDirect(input, dataDirectory: dataDirectory, progress: progress, start: start)
         } else {
-            loaded = try await loadHTTP(input, baseURL: url!, progress: progress)
+            (loaded, ingestSeconds) = try await loadHTTP(input, baseURL: url!, progress: progress, start: start)
         }
-        indexedAfter = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let indexedAfter: Double? = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         progress.finish()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let seconds = ingestSeconds
         print("loaded \(loaded) points into \(collection) in \(String(format: "%.2f", seconds)) s (\(Int(Double(loaded) / max(seconds, 1e-9))) points/s acknowledged)")
         if let indexedAfter {
             print("searchable (all vectors indexed) after \(String(format: "%.2f", indexedAfter)) s (\(Int(Double(loaded) / max(indexedAfter, 1e-9))) points/s)")
@@ -68,7 +68,7 @@ struct Load: AsyncParsableCommand {
 
     // MARK: Direct (LMDB)
 
-    private func loadDirect(_ input: LoadInput, dataDirectory: String, progress: ProgressBar) throws -> Int {
+    private func loadDirect(_ input: LoadInput, dataDirectory: String, progress: ProgressBar, start: DispatchTime) throws -> (Int, Double) {
         let node: Node
         do { node = try Node(dataDirectory: dataDirectory) } catch let error as Node.OpenError { throw CLIError(error.description) }
         let target: VectorCollection
@@ -85,6 +85,7 @@ struct Load: AsyncParsableCommand {
             throw CLIError("collection `\(collection)` does not exist in \(dataDirectory); pass --create")
         }
         target.insertThreads = parallel
+        target.maxQueuedWrites = .max  // ingest at storage speed; the graph catches up below
         var done = 0
         for range in input.batches(of: batch) {
             let points = input.points(in: range, vectorName: vectorName, sparseName: sparseName)
@@ -97,17 +98,18 @@ struct Load: AsyncParsableCommand {
             done += points.count
             progress.update(done)
         }
+        let ingest = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         target.waitForIndexing()
         try target.checkpoint()
-        return done
+        return (done, ingest)
     }
 
     // MARK: HTTP
 
-    private func loadHTTP(_ input: LoadInput, baseURL: String, progress: ProgressBar) async throws -> Int {
+    private func loadHTTP(_ input: LoadInput, baseURL: String, progress: ProgressBar, start: DispatchTime) async throws -> (Int, Double) {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let count = try await loadHTTP(input, baseURL: baseURL, progress: progress, client: client)
+            let count = try await loadHTTP(input, baseURL: baseURL, progress: progress, client: client, start: start)
             try await client.shutdown()
             return count
         } catch {
@@ -116,7 +118,7 @@ struct Load: AsyncParsableCommand {
         }
     }
 
-    private func loadHTTP(_ input: LoadInput, baseURL: String, progress: ProgressBar, client: HTTPClient) async throws -> Int {
+    private func loadHTTP(_ input: LoadInput, baseURL: String, progress: ProgressBar, client: HTTPClient, start: DispatchTime) async throws -> (Int, Double) {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         let name = collection.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? collection
         let exists = try await Self.send(client, "GET", "\(base)/collections/\(name)/exists", body: nil)
@@ -155,6 +157,7 @@ struct Load: AsyncParsableCommand {
                 try await group.next()
             }
         }
+        let ingest = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         // Acknowledged writes are indexed in the background: wait until every vector is searchable.
         var last = -1, stalls = 0
         while stalls < 600 {
@@ -166,7 +169,7 @@ struct Load: AsyncParsableCommand {
             last = indexed
             try await Task.sleep(for: .milliseconds(100))
         }
-        return counter.value
+        return (counter.value, ingest)
     }
 
     static func json(_ id: PointID) -> JSONValue {

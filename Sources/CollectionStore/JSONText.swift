@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fast JSON reader and writer for `JSONValue` over UTF-8 bytes.
 ///
 /// Reading keeps integers exact (`Int64`, or `UInt64` past `Int64.max`); numbers with a fraction or an
@@ -239,8 +241,19 @@ public enum JSONText {
                 if magnitude <= UInt64(Int64.max) { return .int(-Int64(magnitude)) }
                 if magnitude == UInt64(Int64.max) + 1 { return .int(.min) }
             }
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-            guard let double = Double(text), double.isFinite else { throw error("number out of range") }
+            // strtod on a NUL-terminated stack copy: no String allocation per number.
+            let length = position - start
+            let double: Double
+            if length < 64 {
+                double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+                    for i in 0..<length { buffer[i] = CChar(bitPattern: bytes[start + i]) }
+                    buffer[length] = 0
+                    return strtod(buffer.baseAddress!, nil)
+                }
+            } else {
+                double = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)) ?? .infinity
+            }
+            guard double.isFinite else { throw error("number out of range") }
             return .double(double)
         }
     }

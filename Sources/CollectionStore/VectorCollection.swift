@@ -28,18 +28,23 @@ public final class VectorCollection: @unchecked Sendable {
     let payloadIndexes: PayloadIndexSet
     let dense: [String: HNSWIndex]
     let sparse: [String: SparseIndex]
-    /// Threads the dense engines may use to insert one write's vectors (1 in the server, where
-    /// concurrent requests already use the cores; the bulk loader raises it).
+    /// Threads the dense engines use to insert one write's vectors (default: the processor count;
+    /// batch inserts from the background index queue then use every core while it has work).
     public var insertThreads: Int {
         get { insertThreadsBox.withLock { $0 } }
         set { insertThreadsBox.withLock { $0 = max(1, newValue) } }
     }
-    private let insertThreadsBox = Mutex<Int>(1)
+    private let insertThreadsBox = Mutex<Int>(ProcessInfo.processInfo.activeProcessorCount)
     /// Applies engine effects of writes acknowledged without waiting, in commit order.
     private let indexQueue = DispatchQueue(label: "campus.collection.index")
     private let queuedWrites = Mutex<Int>(0)
     /// Past this many queued writes, a write applies its effects before returning (back-pressure).
-    public static let maxQueuedWrites = 32
+    /// The bulk loader raises it so ingest runs at storage speed while the graph catches up.
+    public var maxQueuedWrites: Int {
+        get { maxQueuedWritesBox.withLock { $0 } }
+        set { maxQueuedWritesBox.withLock { $0 = max(0, newValue) } }
+    }
+    private let maxQueuedWritesBox = Mutex<Int>(256)
     static let logger = Logger(label: "campus-search.collection")
     /// Per dense vector name, the operation id its persisted graph checkpoint reflects.
     private let checkpointOperations: Mutex<[String: UInt64]>
@@ -416,7 +421,7 @@ public final class VectorCollection: @unchecked Sendable {
             throw CollectionError.storage("\(error)")
         }
         let queued = queuedWrites.withLock { $0 }
-        if wait || queued >= Self.maxQueuedWrites {
+        if wait || queued >= maxQueuedWrites {
             // Searchable on return: after the writes queued before it, engines take the inserts, then
             // the state changes, then the removals (a search never sees a live point without its vectors).
             try indexQueue.sync {
