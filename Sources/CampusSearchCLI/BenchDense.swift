@@ -27,6 +27,8 @@ struct BenchDense: AsyncParsableCommand {
     @Option(help: "Comma-separated ef values to measure.") var ef: String = "16,32,64,128,256,512"
     @Option(help: "none or int8.") var quantization: String = "none"
     @Option(help: "int8 rescoring oversampling factor.") var oversampling: Float = 2
+    @Option(name: .customLong("prefetch-lines"), help: "Comma-separated cache lines prefetched per neighbour (0 = whole vector); one ef sweep each.")
+    var prefetchLines: String = "0"
     @Option(help: "Build threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Generate clustered data instead of reading files: N,DIM.") var synthetic: String?
     @Option(name: .customLong("synthetic-queries"), help: "Queries to generate with --synthetic.") var syntheticQueries: Int = 1_000
@@ -84,12 +86,18 @@ struct BenchDense: AsyncParsableCommand {
 
         // Runs.
         var runs: [DenseRun] = []
-        say("")
-        say("     ef   recall@\(k)        QPS    p50 µs    p95 µs    p99 µs")
-        for efValue in efs {
-            let run = try measure(index: index, queries: queryVectors, truth: truth, ef: efValue)
-            runs.append(run)
-            say(String(format: "%7d   %8.4f   %8.0f  %8.1f  %8.1f  %8.1f", run.ef, run.recall, run.qps, run.p50Us, run.p95Us, run.p99Us))
+        let prefetchSettings = prefetchLines.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        for lines in prefetchSettings.isEmpty ? [0] : prefetchSettings {
+            index.prefetchLines = lines
+            say("")
+            if prefetchSettings.count > 1 { say("prefetch lines: \(lines == 0 ? "all" : String(lines))") }
+            say("     ef   recall@\(k)        QPS    p50 µs    p95 µs    p99 µs")
+            for efValue in efs {
+                var run = try measure(index: index, queries: queryVectors, truth: truth, ef: efValue)
+                run.prefetchLines = lines
+                runs.append(run)
+                say(String(format: "%7d   %8.4f   %8.0f  %8.1f  %8.1f  %8.1f", run.ef, run.recall, run.qps, run.p50Us, run.p95Us, run.p99Us))
+            }
         }
 
         if let json {
@@ -210,9 +218,11 @@ struct DenseRun: Codable {
     var p50Us: Double
     var p95Us: Double
     var p99Us: Double
+    var prefetchLines: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case ef, recall, qps
+        case prefetchLines = "prefetch_lines"
         case p50Us = "p50_us"
         case p95Us = "p95_us"
         case p99Us = "p99_us"
