@@ -28,7 +28,7 @@ struct BenchDense: AsyncParsableCommand {
     @Option(help: "none or int8.") var quantization: String = "none"
     @Option(help: "int8 rescoring oversampling factor.") var oversampling: Float = 2
     @Option(name: .customLong("prefetch-lines"), help: "Comma-separated cache lines prefetched per neighbour (0 = whole vector); one ef sweep each.")
-    var prefetchLines: String = "0"
+    var prefetchLines: String = "1"
     @Option(help: "Build threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Generate clustered data instead of reading files: N,DIM.") var synthetic: String?
     @Option(name: .customLong("synthetic-queries"), help: "Queries to generate with --synthetic.") var syntheticQueries: Int = 1_000
