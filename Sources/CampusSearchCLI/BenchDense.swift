@@ -34,6 +34,8 @@ struct BenchDense: AsyncParsableCommand {
     @Option(name: .customLong("synthetic-queries"), help: "Queries to generate with --synthetic.") var syntheticQueries: Int = 1_000
     @Option(help: "Use only the first N queries.") var limitQueries: Int?
     @Option(help: "Write the results as JSON to this path.") var json: String?
+    @Flag(help: "Snapshot the built index, restore it and measure the restored copy (restore time in the report).")
+    var snapshot = false
 
     func run() async throws {
         let distance = try parseMetric()
@@ -81,6 +83,22 @@ struct BenchDense: AsyncParsableCommand {
         say(String(format: "build: %.2f s with %d threads, index memory %.1f MB (RSS +%.1f MB)",
                    buildSeconds, threads, Double(index.memoryBytes) / 1e6, Double(rssAfter - rssBefore) / 1e6))
 
+        // Snapshot round trip: the restored copy is the one measured below.
+        var index = index
+        var restoreSeconds: Double? = nil
+        if snapshot {
+            let t0 = DispatchTime.now()
+            let snap = index.snapshot()
+            let snapshotSeconds = seconds(since: t0)
+            let t1 = DispatchTime.now()
+            let restored = HNSWIndex(restoring: snap)
+            restoreSeconds = seconds(since: t1)
+            let bytes = snap.vectors.count * 4 + snap.level0Links.count * 4 + snap.upperLinks.count * 4 + snap.states.count * 2
+            say(String(format: "snapshot: %.2f s (%.1f MB of arrays); restore: %.2f s; measuring the restored index",
+                       snapshotSeconds, Double(bytes) / 1e6, restoreSeconds!))
+            index = restored
+        }
+
         // Ground truth.
         let truth = try groundTruth(index: index, queries: queryVectors)
 
@@ -104,7 +122,7 @@ struct BenchDense: AsyncParsableCommand {
             let report = DenseReport(
                 dataset: .init(n: baseSet.count, dim: baseSet.dimension, queries: queryVectors.count),
                 build: .init(seconds: buildSeconds, threads: threads, memoryBytes: index.memoryBytes,
-                             rssDeltaBytes: rssAfter - rssBefore),
+                             rssDeltaBytes: rssAfter - rssBefore, restoreSeconds: restoreSeconds),
                 runs: runs,
                 parameters: .init(k: k, metric: distance.rawValue, m: m, efConstruct: efConstruct, quantization: quantization.lowercased()))
             let encoder = JSONEncoder()
@@ -237,10 +255,12 @@ struct DenseReport: Codable {
         var threads: Int
         var memoryBytes: Int
         var rssDeltaBytes: Int
+        var restoreSeconds: Double?
         enum CodingKeys: String, CodingKey {
             case seconds, threads
             case memoryBytes = "memory_bytes"
             case rssDeltaBytes = "rss_delta_bytes"
+            case restoreSeconds = "restore_seconds"
         }
     }
     struct Parameters: Codable {
