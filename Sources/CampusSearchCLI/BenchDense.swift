@@ -60,7 +60,7 @@ struct BenchDense: AsyncParsableCommand {
 
         // Build.
         let rssBefore = residentBytes()
-        let index = HNSWIndex(dimension: baseSet.dimension, metric: distance, configuration: configuration)
+        var index = HNSWIndex(dimension: baseSet.dimension, metric: distance, configuration: configuration)
         let progress = ProgressBar("build", total: baseSet.count)
         let buildStart = DispatchTime.now()
         index.reserve(upTo: UInt32(baseSet.count - 1))
@@ -84,7 +84,6 @@ struct BenchDense: AsyncParsableCommand {
                    buildSeconds, threads, Double(index.memoryBytes) / 1e6, Double(rssAfter - rssBefore) / 1e6))
 
         // Snapshot round trip: the restored copy is the one measured below.
-        var index = index
         var restoreSeconds: Double? = nil
         if snapshot {
             let t0 = DispatchTime.now()
@@ -93,9 +92,10 @@ struct BenchDense: AsyncParsableCommand {
             let t1 = DispatchTime.now()
             let restored = HNSWIndex(restoring: snap)
             restoreSeconds = seconds(since: t1)
-            let bytes = snap.vectors.count * 4 + snap.level0Links.count * 4 + snap.upperLinks.count * 4 + snap.states.count * 2
+            let words: Int = snap.vectors.count + snap.level0Links.count + snap.upperLinks.count
+            let bytes: Int = 4 * words + 2 * snap.states.count
             say(String(format: "snapshot: %.2f s (%.1f MB of arrays); restore: %.2f s; measuring the restored index",
-                       snapshotSeconds, Double(bytes) / 1e6, restoreSeconds!))
+                       snapshotSeconds, Double(bytes) / 1e6, restoreSeconds ?? 0))
             index = restored
         }
 
