@@ -112,11 +112,11 @@ def row(ef, recall, n, lat, batch_seconds):
     }
 
 
-def run_ours(args, gt_path):
+def run_ours(args, gt_path, quantization):
     out = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
     cmd = [args.binary, "bench", "dense", "--base", args.base, "--queries", args.queries, "--gt", gt_path,
            "--k", str(args.k), "--metric", args.metric, "--m", str(args.m), "--ef-construct", str(args.ef_construct),
-           "--ef", ",".join(map(str, args.efs)), "--threads", str(args.threads), "--quantization", args.quantization,
+           "--ef", ",".join(map(str, args.efs)), "--threads", str(args.threads), "--quantization", quantization,
            "--json", out]
     if args.limit_queries:
         cmd += ["--limit-queries", str(args.limit_queries)]
@@ -158,7 +158,7 @@ def main():
     p.add_argument("--ef-construct", type=int, default=100)
     p.add_argument("--ef", default="16,24,32,48,64,96,128,192,256")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--quantization", default="none")
+    p.add_argument("--quantization", default="none,int8", help="our variants to run: none, int8 or both")
     p.add_argument("--limit-queries", type=int)
     p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "campus-search"))
     p.add_argument("--peers", default="hnswlib,faiss")
@@ -181,7 +181,12 @@ def main():
     print(f"dataset: {len(base)} × {base.shape[1]}, {len(queries)} queries, metric {args.metric}, "
           f"M {args.m}, ef_construct {args.ef_construct}, build threads {args.threads}", flush=True)
 
-    results = {"campus-search": run_ours(args, gt_path)}
+    results = {}
+    ours_names = []
+    for q in args.quantization.split(","):
+        name = "campus-search" if q == "none" else f"campus-{q}"
+        results[name] = run_ours(args, gt_path, q)
+        ours_names.append(name)
     peers = [x for x in args.peers.split(",") if x]
     if "hnswlib" in peers:
         results["hnswlib"] = run_hnswlib(base, queries, truth, args)
@@ -200,20 +205,22 @@ def main():
         b = res["build"]
         print(f"{name:<14}{b['seconds']:>9.2f}{b['threads']:>8}{b['memory_bytes'] / 1e6:>11.1f}")
     print()
-    ours = results["campus-search"]["runs"]
-    for target in (0.90, 0.95, 0.99):
-        ours_q = qps_at(ours, target, "qps")
-        cells = [f"recall {target:.2f}: ours {ours_q:.0f} QPS" if ours_q else f"recall {target:.2f}: ours not reached"]
-        p95 = p95_at(ours, target)
-        if p95:
-            cells.append(f"p95 {p95:.0f} µs")
-        for peer in peers:
-            theirs = qps_at(results[peer]["runs"], target, "qps_batch1t")
-            if ours_q and theirs:
-                cells.append(f"{peer} {theirs:.0f} QPS → ratio {ours_q / theirs:.2f}")
-            else:
-                cells.append(f"{peer} n/a")
-        print("  ".join(cells))
+    for name in ours_names:
+        ours = results[name]["runs"]
+        for target in (0.90, 0.95, 0.99):
+            ours_q = qps_at(ours, target, "qps")
+            cells = [f"{name} @ recall {target:.2f}: " + (f"{ours_q:.0f} QPS" if ours_q else "not reached")]
+            p95 = p95_at(ours, target)
+            if p95:
+                cells.append(f"p95 {p95:.0f} µs")
+            for peer in peers:
+                theirs = qps_at(results[peer]["runs"], target, "qps_batch1t")
+                theirs_p95 = p95_at(results[peer]["runs"], target)
+                if ours_q and theirs:
+                    cells.append(f"{peer} {theirs:.0f} QPS (p95 {theirs_p95:.0f} µs) → ratio {ours_q / theirs:.2f}")
+                else:
+                    cells.append(f"{peer} n/a")
+            print("  ".join(cells))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -27,11 +27,15 @@ struct BenchDense: AsyncParsableCommand {
     @Option(help: "Comma-separated ef values to measure.") var ef: String = "16,32,64,128,256,512"
     @Option(help: "none or int8.") var quantization: String = "none"
     @Option(help: "int8 rescoring oversampling factor.") var oversampling: Float = 2
+    @Option(name: .customLong("prefetch-lines"), help: "Comma-separated cache lines prefetched per neighbour (0 = whole vector); one ef sweep each.")
+    var prefetchLines: String = "1"
     @Option(help: "Build threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Generate clustered data instead of reading files: N,DIM.") var synthetic: String?
     @Option(name: .customLong("synthetic-queries"), help: "Queries to generate with --synthetic.") var syntheticQueries: Int = 1_000
     @Option(help: "Use only the first N queries.") var limitQueries: Int?
     @Option(help: "Write the results as JSON to this path.") var json: String?
+    @Flag(help: "Snapshot the built index, restore it and measure the restored copy (restore time in the report).")
+    var snapshot = false
 
     func run() async throws {
         let distance = try parseMetric()
@@ -56,7 +60,7 @@ struct BenchDense: AsyncParsableCommand {
 
         // Build.
         let rssBefore = residentBytes()
-        let index = HNSWIndex(dimension: baseSet.dimension, metric: distance, configuration: configuration)
+        var index = HNSWIndex(dimension: baseSet.dimension, metric: distance, configuration: configuration)
         let progress = ProgressBar("build", total: baseSet.count)
         let buildStart = DispatchTime.now()
         index.reserve(upTo: UInt32(baseSet.count - 1))
@@ -79,24 +83,46 @@ struct BenchDense: AsyncParsableCommand {
         say(String(format: "build: %.2f s with %d threads, index memory %.1f MB (RSS +%.1f MB)",
                    buildSeconds, threads, Double(index.memoryBytes) / 1e6, Double(rssAfter - rssBefore) / 1e6))
 
+        // Snapshot round trip: the restored copy is the one measured below.
+        var restoreSeconds: Double? = nil
+        if snapshot {
+            let t0 = DispatchTime.now()
+            let snap = index.snapshot()
+            let snapshotSeconds = seconds(since: t0)
+            let t1 = DispatchTime.now()
+            let restored = HNSWIndex(restoring: snap)
+            restoreSeconds = seconds(since: t1)
+            let words: Int = snap.vectors.count + snap.level0Links.count + snap.upperLinks.count
+            let bytes: Int = 4 * words + 2 * snap.states.count
+            say(String(format: "snapshot: %.2f s (%.1f MB of arrays); restore: %.2f s; measuring the restored index",
+                       snapshotSeconds, Double(bytes) / 1e6, restoreSeconds ?? 0))
+            index = restored
+        }
+
         // Ground truth.
         let truth = try groundTruth(index: index, queries: queryVectors)
 
         // Runs.
         var runs: [DenseRun] = []
-        say("")
-        say("     ef   recall@\(k)        QPS    p50 µs    p95 µs    p99 µs")
-        for efValue in efs {
-            let run = try measure(index: index, queries: queryVectors, truth: truth, ef: efValue)
-            runs.append(run)
-            say(String(format: "%7d   %8.4f   %8.0f  %8.1f  %8.1f  %8.1f", run.ef, run.recall, run.qps, run.p50Us, run.p95Us, run.p99Us))
+        let prefetchSettings = prefetchLines.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        for lines in prefetchSettings.isEmpty ? [0] : prefetchSettings {
+            index.prefetchLines = lines
+            say("")
+            if prefetchSettings.count > 1 { say("prefetch lines: \(lines == 0 ? "all" : String(lines))") }
+            say("     ef   recall@\(k)        QPS    p50 µs    p95 µs    p99 µs")
+            for efValue in efs {
+                var run = try measure(index: index, queries: queryVectors, truth: truth, ef: efValue)
+                run.prefetchLines = lines
+                runs.append(run)
+                say(String(format: "%7d   %8.4f   %8.0f  %8.1f  %8.1f  %8.1f", run.ef, run.recall, run.qps, run.p50Us, run.p95Us, run.p99Us))
+            }
         }
 
         if let json {
             let report = DenseReport(
                 dataset: .init(n: baseSet.count, dim: baseSet.dimension, queries: queryVectors.count),
                 build: .init(seconds: buildSeconds, threads: threads, memoryBytes: index.memoryBytes,
-                             rssDeltaBytes: rssAfter - rssBefore),
+                             rssDeltaBytes: rssAfter - rssBefore, restoreSeconds: restoreSeconds),
                 runs: runs,
                 parameters: .init(k: k, metric: distance.rawValue, m: m, efConstruct: efConstruct, quantization: quantization.lowercased()))
             let encoder = JSONEncoder()
@@ -210,9 +236,11 @@ struct DenseRun: Codable {
     var p50Us: Double
     var p95Us: Double
     var p99Us: Double
+    var prefetchLines: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case ef, recall, qps
+        case prefetchLines = "prefetch_lines"
         case p50Us = "p50_us"
         case p95Us = "p95_us"
         case p99Us = "p99_us"
@@ -227,10 +255,12 @@ struct DenseReport: Codable {
         var threads: Int
         var memoryBytes: Int
         var rssDeltaBytes: Int
+        var restoreSeconds: Double?
         enum CodingKeys: String, CodingKey {
             case seconds, threads
             case memoryBytes = "memory_bytes"
             case rssDeltaBytes = "rss_delta_bytes"
+            case restoreSeconds = "restore_seconds"
         }
     }
     struct Parameters: Codable {

@@ -104,7 +104,9 @@ extension HNSWIndex {
     ) {
         let store = self.store
         let maxLinks = layout.maxLinks0
-        let prefetchLines = min((layout.payloadBytes + 63) / 64, 32)
+        let payloadLines = (layout.payloadBytes + 63) / 64
+        let wanted = state.pointee.prefetchLines
+        let prefetchLines = wanted == 0 ? payloadLines : min(wanted, payloadLines)
         let batchIds = context.batchIds
         let batchDistances = context.batchDistances
         _ = context.visit(entry.id)
@@ -117,6 +119,8 @@ extension HNSWIndex {
             let c = context.candidates.top
             if c.distance > worst && context.results.count >= ef { break }
             context.candidates.pop()
+            // Start loading the next candidate's links while this one is scored.
+            if !context.candidates.isEmpty { csimd_prefetch_range(store.links0(context.candidates.top.id), 4 + 4 * maxLinks, 3) }
             let links = store.links0(c.id)
             let n = min(Int(links.pointee), maxLinks)
             var b = 0

@@ -59,6 +59,15 @@ public final class HNSWIndex: @unchecked Sendable {
         var quantizer: ScalarQuantizer? = nil
         /// Live count the quantizer was trained on.
         var quantizerTrainedOn: Int = 0
+        /// Cache lines prefetched per neighbour (0 = whole payload); see `prefetchLines`.
+        var prefetchLines: Int = 0
+    }
+
+    /// Cache lines of each neighbour's payload prefetched before scoring (0 = all); starts at
+    /// `configuration.prefetchLines`. A tuning knob for benchmarks; safe to change between searches.
+    public var prefetchLines: Int {
+        get { state.pointee.prefetchLines }
+        set { state.pointee.prefetchLines = max(0, newValue) }
     }
 
     /// Oversampling and rescoring of int8 mode, nil without quantization.
@@ -93,6 +102,7 @@ public final class HNSWIndex: @unchecked Sendable {
         quantLock = growLock + 3
         state = .allocate(capacity: 1)
         state.initialize(to: IndexState())
+        state.pointee.prefetchLines = configuration.prefetchLines
         if configuration.initialCapacity > 0 {
             store.ensureCapacity(for: UInt32(min(configuration.initialCapacity, configuration.maxElements) - 1))
         }

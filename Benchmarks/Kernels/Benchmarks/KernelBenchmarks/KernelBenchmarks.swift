@@ -38,7 +38,12 @@ let benchmarks: @Sendable () -> Void = {
         }
         Benchmark("exact scan 20k×\(dim) (DRAM-bound)", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(3))) { benchmark in
             let index = HNSWIndex(dimension: dim, metric: .dot)
-            try index.insert(batch: (0..<20_000).map { i in (UInt32(i), (0..<dim).map { Float((($0 + i) * 13) % 101) / 101 }) }, threads: 1)
+            var batch: [(id: UInt32, vector: [Float])] = []
+            for i in 0..<20_000 {
+                let v: [Float] = (0..<dim).map { d in Float(((d + i) * 13) % 101) / 101 }
+                batch.append((id: UInt32(i), vector: v))
+            }
+            try index.insert(batch: batch, threads: 1)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations { blackHole(try index.exactSearch(a, limit: 10)) }
         }
