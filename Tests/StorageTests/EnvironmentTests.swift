@@ -126,12 +126,14 @@ struct EnvironmentTests {
         // committed value (0), never the uncommitted one, and must not wait for the writer.
         let writerInside = DispatchSemaphore(value: 0)
         let readersDone = DispatchSemaphore(value: 0)
+        let writerCommitted = DispatchSemaphore(value: 0)
         let writer = Thread {
             try? env.write { txn throws in
                 try table.put(1, for: 0, in: txn)
                 writerInside.signal()
                 readersDone.wait()
             }
+            writerCommitted.signal()
         }
         writer.start()
         writerInside.wait()
@@ -146,7 +148,12 @@ struct EnvironmentTests {
         readersDone.signal()
         #expect(seen == Array(repeating: 0, count: 8))
         // After the commit, a new reader sees the new value.
-        for _ in 0..<100 where try env.read({ try table.get(0, in: $0) }) != 1 { usleep(1000) }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                writerCommitted.wait()
+                continuation.resume()
+            }
+        }
         #expect(try env.read { try table.get(0, in: $0) } == 1)
     }
 
