@@ -12,6 +12,8 @@ func testConfiguration() -> ServerConfiguration {
     configuration.dataDirectory = temporaryDataDirectory()
     configuration.port = 0
     configuration.logLevel = .error
+    // These tests need no embedding model; loading it would only slow them down.
+    configuration.modelDirectory = temporaryDataDirectory() + "-no-model"
     return configuration
 }
 
