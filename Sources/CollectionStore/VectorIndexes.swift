@@ -36,8 +36,11 @@ extension HNSWIndex: DenseVectorIndex {
         return configuration
     }
 
+    /// Exact when asked, or when the whole collection is below the full-scan threshold (as Qdrant
+    /// brute-forces small segments: the scan is cheaper than the walk and its answer is exact).
     func search(_ query: [Float], limit: Int, ef: Int?, exact: Bool, filter: AllowList?) throws -> [SearchHit] {
-        switch (exact, filter) {
+        let exact = exact || count <= configuration.fullScanThreshold
+        return switch (exact, filter) {
         case (true, let filter?): try exactSearch(query, limit: limit, filter: filter)
         case (true, nil): try exactSearch(query, limit: limit)
         case (false, let filter?): try search(query, limit: limit, ef: ef, filter: filter)

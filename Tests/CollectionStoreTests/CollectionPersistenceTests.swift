@@ -15,9 +15,11 @@ private func randomVector(_ rng: inout SystemRandomNumberGenerator, dimension: I
 
 @Suite("Collections persist and reopen")
 struct CollectionPersistenceTests {
+    /// Full-scan threshold 0: non-exact queries walk the (restored) graph even in these small collections.
     let config = CollectionConfig(
         vectors: ["dense": DenseVectorConfig(size: 16, distance: .cosine)],
-        sparseVectors: ["sparse": SparseVectorConfig(modifier: .idf)]
+        sparseVectors: ["sparse": SparseVectorConfig(modifier: .idf)],
+        hnsw: HNSWParameters(fullScanThreshold: 0)
     )
 
     @Test("a reopened collection restores its checkpointed graph, replays later writes and forgets later deletes")
