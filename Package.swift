@@ -49,7 +49,8 @@ let package = Package(
             name: "CSIMD",
             cSettings: [.unsafeFlags(["-O3"])]
         ),
-        // The Embedding room's C kernel: a packing-free A·Wᵀ for few rows (AVX2+FMA chosen at run time).
+        // The Embedding room's C kernels: a packing-free A·Wᵀ for short inputs, LayerNorm, GELU, softmax
+        // (AVX-512 / AVX2+FMA chosen at run time, portable C otherwise; -O3 even in debug builds).
         .target(
             name: "CEmbeddingKernels",
             cSettings: [.unsafeFlags(["-O3"])]

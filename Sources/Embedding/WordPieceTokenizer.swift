@@ -3,7 +3,8 @@ import Foundation
 /// The BERT uncased WordPiece tokenizer, as Hugging Face `tokenizers` runs it for all-MiniLM-L6-v2
 /// (`BertNormalizer` → `BertPreTokenizer` → `WordPiece`):
 ///
-/// 1. clean-up: drop U+0000, U+FFFD and "other" characters (Cc, Cf, Cn, Co, Cs) except tab, CR and LF;
+/// 1. clean-up: drop U+0000, U+FFFD and control, format, private-use and surrogate characters
+///    (Cc, Cf, Co, Cs; unassigned code points stay, as in `tokenizers`) except tab, CR and LF;
 ///    every `White_Space` character becomes a word boundary;
 /// 2. CJK ideographs become words of their own;
 /// 3. accents are stripped (canonical decomposition, NFD, then nonspacing marks, Mn, are dropped);
@@ -191,10 +192,11 @@ public struct WordPieceTokenizer: Sendable {
 
     // MARK: - Character classes
 
-    /// Unicode "other" (Cc, Cf, Cn, Co, Cs): removed by BERT's clean-up.
+    /// Characters BERT's clean-up removes: Cc, Cf, Co, Cs (Hugging Face `tokenizers` keeps unassigned
+    /// code points, which then become `[UNK]`; checked against it on random Unicode text).
     private static func isOther(_ category: Unicode.GeneralCategory) -> Bool {
         switch category {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }

@@ -29,6 +29,9 @@ import Testing
 
     @Test func controlCharactersAreDroppedAndWhitespaceSplits() throws {
         #expect(try pieces("hel\u{0}lo\u{200B}") == ["[CLS]", "hello", "[SEP]"])
+        // Private use is dropped; an unassigned code point stays (and spoils its word), as in `tokenizers`.
+        #expect(try pieces("hel\u{E000}lo") == ["[CLS]", "hello", "[SEP]"])
+        #expect(try pieces("hello \u{0378}hello") == ["[CLS]", "hello", "[UNK]", "[SEP]"])
         #expect(try pieces("hello\u{3000}world\u{2028}\t") == ["[CLS]", "hello", "world", "[SEP]"])
         #expect(try pieces("") == ["[CLS]", "[SEP]"])
         #expect(try pieces(" \n\u{A0}") == ["[CLS]", "[SEP]"])
