@@ -2,7 +2,7 @@ import ArgumentParser
 import Embedding
 import Foundation
 
-/// `campus-search bench-embed`: throughput of the native embedder over a JSONL corpus and latency of
+/// `campus-search bench embed`: throughput of the native embedder over a JSONL corpus and latency of
 /// single short queries on one thread. Prints one JSON object (used by Benchmarks/peers/embed_peers.py).
 struct BenchEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(
