@@ -78,8 +78,16 @@ public final class VectorCollection: @unchecked Sendable {
         var checkpoints: [String: UInt64] = [:]
         for (vectorName, vectorConfig) in config.vectors {
             let slot = record.slots[vectorName]!
-            let restored = try environment.read { txn in
-                try GraphCheckpoint.read(cid: record.cid, slot: slot, table: tables.graphs, txn: txn)
+            // A checkpoint is only a shortcut: one that cannot be read (an older format, damage) is
+            // ignored and the graph is rebuilt from the committed vectors.
+            let restored: (HNSWSnapshot, UInt64)?
+            do {
+                restored = try environment.read { txn in
+                    try GraphCheckpoint.read(cid: record.cid, slot: slot, table: tables.graphs, txn: txn)
+                }
+            } catch {
+                Self.logger.warning("graph checkpoint unreadable; rebuilding", metadata: ["collection": "\(record.name)", "vector": "\(vectorName)", "error": "\(error)"])
+                restored = nil
             }
             if let (snapshot, operation) = restored, let index = try? HNSWIndex.restore(snapshot) {
                 dense[vectorName] = index

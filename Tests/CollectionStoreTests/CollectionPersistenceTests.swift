@@ -73,6 +73,33 @@ struct CollectionPersistenceTests {
         #expect(try reopened.retrieve(ids: [.number(650), .number(651)], withPayload: .all, withVector: .none).map(\.payload) == [["i": .int(651)]])
     }
 
+    /// Vector i: a pattern that repeats every 11 ids, plus i on the first component, so no two are parallel.
+    static func distinctVector(_ i: Int) -> [Float] {
+        var vector: [Float] = (0..<16).map { j in Float((j * 7 + i) % 11) + 1 }
+        vector[0] += Float(i)
+        return vector
+    }
+
+    @Test("an unreadable graph checkpoint is ignored and the graph rebuilt from the committed vectors")
+    func unreadableCheckpoint() throws {
+        let environment = try temporaryEnvironment()
+        let collection = try CollectionRegistry(environment: environment).create(name: "c", config: config)
+        try collection.upsert((0..<50).map { i in
+            PointInput(id: .number(UInt64(i)), vectors: ["dense": .dense(Self.distinctVector(i))])
+        })
+        try collection.checkpoint()
+        // Overwrite the checkpoint header with bytes of another format.
+        let key = GraphCheckpoint.key(collection.cid, collection.slots["dense"]!, part: 0, chunk: 0)
+        try environment.write { txn in try collection.tables.graphs.put(Array(#"{"format":"older"}"#.utf8), for: key, in: txn) }
+        let reopened = try CollectionRegistry(environment: environment).collection(named: "c")
+        #expect(reopened.pointsCount == 50)
+        var query = QueryRequest()
+        query.query = .nearest(.dense(Self.distinctVector(3)))
+        query.using = "dense"
+        query.limit = 1
+        #expect(try reopened.query(query).first?.id == .number(3))
+    }
+
     @Test("a failed validation changes nothing")
     func atomicRejection() throws {
         let environment = try temporaryEnvironment()
