@@ -298,17 +298,8 @@ enum SyntheticData {
     }
 }
 
-/// A seeded SplitMix64 generator (repeatable synthetic data).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Repeatable synthetic data from Search's seeded generator.
+extension SplitMix64 {
     mutating func gaussian() -> Float {
         let u = (Double(next() >> 11) + 1) / Double(1 << 53)
         let v = Double(next() >> 11) / Double(1 << 53)

@@ -49,13 +49,10 @@ struct Load: AsyncParsableCommand {
         } else {
             (loaded, ingestSeconds) = try await loadHTTP(input, baseURL: url!, progress: progress, start: start)
         }
-        let indexedAfter: Double? = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let indexedAfter = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         progress.finish()
-        let seconds = ingestSeconds
-        print("loaded \(loaded) points into \(collection) in \(String(format: "%.2f", seconds)) s (\(Int(Double(loaded) / max(seconds, 1e-9))) points/s acknowledged)")
-        if let indexedAfter {
-            print("searchable (all vectors indexed) after \(String(format: "%.2f", indexedAfter)) s (\(Int(Double(loaded) / max(indexedAfter, 1e-9))) points/s)")
-        }
+        print("loaded \(loaded) points into \(collection) in \(String(format: "%.2f", ingestSeconds)) s (\(Int(Double(loaded) / max(ingestSeconds, 1e-9))) points/s acknowledged)")
+        print("searchable (all vectors indexed) after \(String(format: "%.2f", indexedAfter)) s (\(Int(Double(loaded) / max(indexedAfter, 1e-9))) points/s)")
     }
 
     var qdrantDistance: String {

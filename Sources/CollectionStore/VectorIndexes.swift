@@ -1,26 +1,9 @@
 import Foundation
 import Search
-import Storage
 
-/// The dense engine a collection drives, one per dense vector name. Ids are internal.
-protocol DenseVectorIndex: AnyObject, Sendable {
-    var count: Int { get }
-    func insert(id: UInt32, vector: [Float]) throws
-    /// Inserts many vectors, on `threads` threads where the engine can.
-    func insert(batch: [(id: UInt32, vector: [Float])], threads: Int) throws
-    func remove(id: UInt32)
-    func search(_ query: [Float], limit: Int, ef: Int?, exact: Bool, filter: AllowList?) throws -> [SearchHit]
-}
-
-/// The sparse engine a collection drives, one per sparse vector name. Ids are internal.
-protocol SparseVectorIndex: AnyObject, Sendable {
-    var count: Int { get }
-    func upsert(id: UInt32, indices: [UInt32], values: [Float]) throws
-    func removeVector(id: UInt32)
-    func search(indices: [UInt32], values: [Float], limit: Int, filter: AllowList?) throws -> [SearchHit]
-}
-
-extension HNSWIndex: DenseVectorIndex {
+/// How a collection drives its engines (one `HNSWIndex` per dense vector name, one `SparseIndex` per
+/// sparse vector name), in the collection's terms: internal ids, optional allow-lists, Qdrant errors.
+extension HNSWIndex {
     /// HNSW parameters for a vector space of a collection. Qdrant counts `full_scan_threshold` in KB
     /// of vectors; the engine counts points.
     static func configuration(for vector: DenseVectorConfig, collection: CollectionConfig) -> HNSWConfiguration {
@@ -49,7 +32,7 @@ extension HNSWIndex: DenseVectorIndex {
     }
 }
 
-extension SparseIndex: SparseVectorIndex {
+extension SparseIndex {
     func upsert(id: UInt32, indices: [UInt32], values: [Float]) throws {
         do {
             upsert(id: id, vector: try SparseVector(indices: indices, values: values))

@@ -4,18 +4,8 @@ import Storage
 import Testing
 @testable import CollectionStore
 
-/// A deterministic generator (SplitMix64), so a failing case can be replayed from its seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Search's deterministic generator, so a failing case can be replayed from its seed.
+typealias SplitMix = SplitMix64
 
 /// A small in-memory collection: internal id → (external id, payload), and the live set.
 struct TestPoints {
