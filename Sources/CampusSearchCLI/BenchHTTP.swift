@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import CollectionStore
 import Foundation
 import Histogram
@@ -34,7 +33,6 @@ struct BenchHTTP: AsyncParsableCommand {
         let truth = try gt.map { try VectorFiles.readInts($0) }
         let total = requests ?? queries.count
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        let endpoint = "\(base)/collections/\(collection)/points/query"
         let bodies: [ByteBuffer] = (0..<queries.count).map { i in
             var body: [String: JSONValue] = [
                 "query": .array(queries[i].map { .double(Double($0)) }),
@@ -45,51 +43,23 @@ struct BenchHTTP: AsyncParsableCommand {
             return ByteBuffer(bytes: JSONText.serialize(.object(body)))
         }
 
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        do {
-            try await measure(client: client, endpoint: endpoint, bodies: bodies, queries: queries, truth: truth, total: total)
-        } catch {
-            try? await client.shutdown()
-            throw error
+        guard let parsed = URL(string: base), let host = parsed.host else { throw CLIError("--url \(url) is not an http URL") }
+        let target = ClosedLoopLoad.Target(host: host, port: parsed.port ?? 80,
+                                           path: parsed.path + "/collections/\(collection)/points/query")
+        let answers = BenchHTTPAnswers()
+        let outcome = try await ClosedLoopLoad.run(target: target, bodies: bodies, total: total, connections: concurrency) { query, body in
+            guard !answers.has(query) else { return }
+            var ids: [Int] = []
+            if case .object(let result)? = (try? JSONText.parse(Array(buffer: body)))?["result"],
+               case .array(let points)? = result["points"] {
+                ids = points.compactMap { $0["id"]?.numberValue.map { Int($0) } }
+            }
+            answers.set(query, ids)
         }
-        try await client.shutdown()
+        try report(histogram: outcome.histogram, seconds: outcome.seconds, answers: answers.all(), truth: truth, total: total)
     }
 
-    private func measure(client: HTTPClient, endpoint: String, bodies: [ByteBuffer], queries: VectorSet, truth: [[Int]]?, total: Int) async throws {
-
-        let shared = BenchHTTPState(total: total)
-        let start = DispatchTime.now().uptimeNanoseconds
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    while let n = shared.take() {
-                        let q = n % queries.count
-                        var request = HTTPClientRequest(url: endpoint)
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.body = .bytes(bodies[q])
-                        let began = DispatchTime.now().uptimeNanoseconds
-                        let response = try await client.execute(request, timeout: .seconds(30))
-                        let bytes = try await response.body.collect(upTo: 16 << 20)
-                        let elapsed = DispatchTime.now().uptimeNanoseconds - began
-                        guard response.status.code == 200 else {
-                            throw CLIError("HTTP \(response.status.code): \(String(buffer: bytes))")
-                        }
-                        var ids: [Int] = []
-                        if case .object(let result)? = (try? JSONText.parse(Array(buffer: bytes)))?["result"],
-                           case .array(let points)? = result["points"] {
-                            ids = points.compactMap { $0["id"]?.numberValue.map { Int($0) } }
-                        }
-                        shared.record(latencyNanoseconds: elapsed, query: q, ids: ids)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let (histogram, answers) = shared.results()
+    private func report(histogram: Histogram<UInt64>, seconds: Double, answers: [Int: [Int]], truth: [[Int]]?, total: Int) throws {
         var recall: Double?
         if let truth {
             var hits = 0, expected = 0
@@ -115,30 +85,12 @@ struct BenchHTTP: AsyncParsableCommand {
     }
 }
 
-/// Work distribution and result collection shared by the client tasks.
-final class BenchHTTPState: @unchecked Sendable {
+/// The first answer seen for each query (for recall), filled on the load generator's event loop.
+final class BenchHTTPAnswers: @unchecked Sendable {
     private let lock = NSLock()
-    private var next = 0
-    private let total: Int
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private var answers: [Int: [Int]] = [:]
 
-    init(total: Int) { self.total = total }
-
-    func take() -> Int? {
-        lock.withLock {
-            guard next < total else { return nil }
-            defer { next += 1 }
-            return next
-        }
-    }
-
-    func record(latencyNanoseconds: UInt64, query: Int, ids: [Int]) {
-        lock.withLock {
-            histogram.record(latencyNanoseconds)
-            if answers[query] == nil { answers[query] = ids }
-        }
-    }
-
-    func results() -> (Histogram<UInt64>, [Int: [Int]]) { lock.withLock { (histogram, answers) } }
+    func has(_ query: Int) -> Bool { lock.withLock { answers[query] != nil } }
+    func set(_ query: Int, _ ids: [Int]) { lock.withLock { if answers[query] == nil { answers[query] = ids } } }
+    func all() -> [Int: [Int]] { lock.withLock { answers } }
 }

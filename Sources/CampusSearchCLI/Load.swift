@@ -82,7 +82,8 @@ struct Load: AsyncParsableCommand {
             throw CLIError("collection `\(collection)` does not exist in \(dataDirectory); pass --create")
         }
         target.insertThreads = parallel
-        target.maxQueuedWrites = .max  // ingest at storage speed; the graph catches up below
+        target.backgroundInsertThreads = parallel
+        target.maxQueuedBytes = .max  // ingest at storage speed; the graph catches up below
         var done = 0
         for range in input.batches(of: batch) {
             let points = input.points(in: range, vectorName: vectorName, sparseName: sparseName)
@@ -147,7 +148,7 @@ struct Load: AsyncParsableCommand {
                                 return
                             }
                         }
-                        _ = try await Self.send(client, "PUT", pointsURL + "?wait=false", body: .object(["points": .array(points.map(Self.json))]))
+                        _ = try await Self.send(client, "PUT", pointsURL + "?wait=false", bytes: Self.upsertBody(points))
                         counter.add(points.count)
                     }
                 }
@@ -189,12 +190,72 @@ struct Load: AsyncParsableCommand {
         return .object(["id": json(point.id), "vector": vector, "payload": .object(point.payload)])
     }
 
+    /// `{"points": [...]}` written straight to bytes, dense components in their shortest f32 form
+    /// (9 significant digits at most, against 17 for the same value printed as a double): the body
+    /// is about half the size and both ends spend less time on numbers.
+    static func upsertBody(_ points: [PointInput]) -> [UInt8] {
+        var out: [UInt8] = []
+        var components = 0
+        for value in points.first?.vectors.values ?? [:].values {
+            switch value {
+            case .dense(let vector): components += vector.count
+            case .sparse(_, let values): components += 2 * values.count
+            }
+        }
+        out.reserveCapacity(points.count * (components * 12 + 64))
+        out.append(contentsOf: #"{"points":["#.utf8)
+        for (n, point) in points.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"id":"#.utf8)
+            JSONText.write(json(point.id), into: &out)
+            out.append(contentsOf: #","vector":"#.utf8)
+            let unnamed = point.vectors.count == 1 && point.vectors[""] != nil
+            if !unnamed { out.append(UInt8(ascii: "{")) }
+            for (i, (name, value)) in point.vectors.sorted(by: { $0.key < $1.key }).enumerated() {
+                if !unnamed {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONText.writeString(name, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                }
+                switch value {
+                case .dense(let vector):
+                    writeFloats(vector, into: &out)
+                case .sparse(let indices, let values):
+                    out.append(contentsOf: #"{"indices":"#.utf8)
+                    JSONText.write(.array(indices.map { .int(Int64($0)) }), into: &out)
+                    out.append(contentsOf: #","values":"#.utf8)
+                    writeFloats(values, into: &out)
+                    out.append(UInt8(ascii: "}"))
+                }
+            }
+            if !unnamed { out.append(UInt8(ascii: "}")) }
+            out.append(contentsOf: #","payload":"#.utf8)
+            JSONText.write(.object(point.payload), into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
+    }
+
+    private static func writeFloats(_ values: [Float], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, value) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONText.writeFloat(value, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     private static func send(_ client: HTTPClient, _ method: String, _ url: String, body: JSONValue?) async throws -> [String: JSONValue] {
+        try await send(client, method, url, bytes: body.map { JSONText.serialize($0) })
+    }
+
+    private static func send(_ client: HTTPClient, _ method: String, _ url: String, bytes body: [UInt8]?) async throws -> [String: JSONValue] {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: JSONText.serialize(body)))
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response = try await client.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 256 << 20)

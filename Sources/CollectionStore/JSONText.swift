@@ -205,17 +205,20 @@ public enum JSONText {
             let start = position
             var negative = false
             if bytes[position] == UInt8(ascii: "-") { negative = true; position += 1 }
-            guard position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) else {
-                throw error("invalid number")
-            }
-            if bytes[position] == UInt8(ascii: "0"), position + 1 < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position + 1]) {
+            guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("invalid number") }
+            if bytes[position] == UInt8(ascii: "0"), position + 1 < bytes.count, Self.isDigit(bytes[position + 1]) {
                 throw error("leading zeros in a number")
             }
-            var magnitude: UInt64 = 0
+            // The decimal significand: up to 19 significant digits exactly, then only counted.
+            var significand: UInt64 = 0
+            var digits = 0          // significant digits seen (leading zeros excluded)
+            var scale = 0           // power of ten the kept digits are to be multiplied by
+            var magnitude: UInt64 = 0  // the integer part, exact unless it overflows
             var overflow = false
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+            while position < bytes.count, Self.isDigit(bytes[position]) {
+                Self.accumulate(bytes[position], into: &significand, digits: &digits, scale: &scale, fraction: false)
                 let (m1, o1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (m2, o2) = m1.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
+                let (m2, o2) = m1.addingReportingOverflow(UInt64(bytes[position] &- UInt8(ascii: "0")))
                 overflow = overflow || o1 || o2
                 magnitude = m2
                 position += 1
@@ -224,15 +227,27 @@ public enum JSONText {
             if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
                 isInteger = false
                 position += 1
-                guard position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) else { throw error("invalid fraction") }
-                while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+                guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("invalid fraction") }
+                while position < bytes.count, Self.isDigit(bytes[position]) {
+                    Self.accumulate(bytes[position], into: &significand, digits: &digits, scale: &scale, fraction: true)
+                    position += 1
+                }
             }
+            var exponent = 0
             if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
                 isInteger = false
                 position += 1
-                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
-                guard position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) else { throw error("invalid exponent") }
-                while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+                var exponentNegative = false
+                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                    exponentNegative = bytes[position] == UInt8(ascii: "-")
+                    position += 1
+                }
+                guard position < bytes.count, Self.isDigit(bytes[position]) else { throw error("invalid exponent") }
+                while position < bytes.count, Self.isDigit(bytes[position]) {
+                    if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[position] - UInt8(ascii: "0")) }
+                    position += 1
+                }
+                if exponentNegative { exponent = -exponent }
             }
             if isInteger && !overflow {
                 if !negative {
@@ -241,7 +256,11 @@ public enum JSONText {
                 if magnitude <= UInt64(Int64.max) { return .int(-Int64(magnitude)) }
                 if magnitude == UInt64(Int64.max) + 1 { return .int(.min) }
             }
-            // strtod on a NUL-terminated stack copy: no String allocation per number.
+            if digits <= 19, let value = Self.fastDouble(significand: significand, power: scale + exponent) {
+                return .double(negative ? -value : value)
+            }
+            // The rare rest (over 19 significant digits, huge exponents, a double-rounding tie):
+            // strtod on a NUL-terminated stack copy, with no String allocation per number.
             let length = position - start
             let double: Double
             if length < 64 {
@@ -256,7 +275,69 @@ public enum JSONText {
             guard double.isFinite else { throw error("number out of range") }
             return .double(double)
         }
+
+        @inline(__always)
+        private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+        /// Adds one decimal digit to the significand. Leading zeros are not significant; past 19
+        /// significant digits the digit is only counted (`digits > 19` sends the number to strtod).
+        @inline(__always)
+        private static func accumulate(_ byte: UInt8, into significand: inout UInt64, digits: inout Int, scale: inout Int, fraction: Bool) {
+            let digit = UInt64(byte &- UInt8(ascii: "0"))
+            if digits == 0 && digit == 0 {
+                if fraction { scale -= 1 }
+                return
+            }
+            digits += 1
+            if digits <= 19 {
+                significand = significand &* 10 &+ digit
+                if fraction { scale -= 1 }
+            }
+        }
+
+        /// `significand × 10^power`, correctly rounded to a Double, or nil when this fast path cannot
+        /// promise that (the caller then asks strtod).
+        ///
+        /// A significand up to 2^53 with |power| ≤ 22 (most JSON numbers) takes Clinger's exact
+        /// Double path. Past that (the 17-digit shortest forms of doubles), on x86 the at most 19
+        /// digits are exact in Float80's 64-bit significand, and so is 10^k for k ≤ 27 (5^27 < 2^64);
+        /// one Float80 multiply or divide then rounds once, to within 2^-64 relative. Rounding that to Double is correct unless the Float80 value sits at (or one
+        /// unit beside) the midpoint between two doubles, which the 11 dropped bits reveal.
+        @inline(__always)
+        static func fastDouble(significand: UInt64, power: Int) -> Double? {
+            if significand == 0 { return 0 }
+            // Clinger's fast path: both operands exact in a Double, so one IEEE operation rounds once.
+            if significand <= 1 << 53, power >= -22, power <= 22 {
+                return power >= 0 ? Double(significand) * powersOfTen[power] : Double(significand) / powersOfTen[-power]
+            }
+            #if arch(x86_64) || arch(i386)
+            guard power >= -27, power <= 27 else { return nil }
+            let exact = Float80(significand)
+            let value = power >= 0 ? exact * powersOfTen80[power] : exact / powersOfTen80[-power]
+            let dropped = value.significandBitPattern & 0x7FF
+            guard dropped < 0x3FF || dropped > 0x401 else { return nil }
+            return Double(value)
+            #else
+            return nil
+            #endif
+        }
     }
+
+    /// 10^0 … 10^22, each exact in Double.
+    static let powersOfTen: [Double] = {
+        var powers: [Double] = [1]
+        for _ in 1...22 { powers.append(powers.last! * 10) }
+        return powers
+    }()
+
+    #if arch(x86_64) || arch(i386)
+    /// 10^0 … 10^27, each exact in Float80.
+    static let powersOfTen80: [Float80] = {
+        var powers: [Float80] = [1]
+        for _ in 1...27 { powers.append(powers.last! * 10) }
+        return powers
+    }()
+    #endif
 
     // MARK: Writing
 

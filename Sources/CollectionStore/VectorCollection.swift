@@ -35,16 +35,27 @@ public final class VectorCollection: @unchecked Sendable {
         set { insertThreadsBox.withLock { $0 = max(1, newValue) } }
     }
     private let insertThreadsBox = Mutex<Int>(ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads the background index queue inserts with (writes acknowledged without waiting).
+    /// Default: one fewer than the processors (at least one), so a long indexing backlog leaves a
+    /// core for parsing and committing further writes and for answering searches.
+    public var backgroundInsertThreads: Int {
+        get { backgroundInsertThreadsBox.withLock { $0 } }
+        set { backgroundInsertThreadsBox.withLock { $0 = max(1, newValue) } }
+    }
+    private let backgroundInsertThreadsBox = Mutex<Int>(max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
     /// Applies engine effects of writes acknowledged without waiting, in commit order.
     private let indexQueue = DispatchQueue(label: "campus.collection.index")
-    private let queuedWrites = Mutex<Int>(0)
-    /// Past this many queued writes, a write applies its effects before returning (back-pressure).
-    /// The bulk loader raises it so ingest runs at storage speed while the graph catches up.
-    public var maxQueuedWrites: Int {
-        get { maxQueuedWritesBox.withLock { $0 } }
-        set { maxQueuedWritesBox.withLock { $0 = max(0, newValue) } }
+    /// Writes on the index queue, and the vector bytes they hold in memory until applied.
+    private let queued = Mutex<(writes: Int, bytes: Int)>((0, 0))
+    /// Past this many bytes of queued vectors, a write applies its effects before returning
+    /// (back-pressure: memory stays bounded however far the graph falls behind). The default,
+    /// 256 MiB, lets a burst of about 170k 384-d vectors be acknowledged at storage speed, as
+    /// Qdrant acknowledges writes before its optimizer indexes them. The bulk loader lifts it.
+    public var maxQueuedBytes: Int {
+        get { maxQueuedBytesBox.withLock { $0 } }
+        set { maxQueuedBytesBox.withLock { $0 = max(0, newValue) } }
     }
-    private let maxQueuedWritesBox = Mutex<Int>(256)
+    private let maxQueuedBytesBox = Mutex<Int>(256 << 20)
     static let logger = Logger(label: "campus-search.collection")
     /// Per dense vector name, the operation id its persisted graph checkpoint reflects.
     private let checkpointOperations: Mutex<[String: UInt64]>
@@ -334,6 +345,15 @@ public final class VectorCollection: @unchecked Sendable {
         case insertDense(String, UInt32, [Float])
         case upsertSparse(String, UInt32, [UInt32], [Float])
         case remove(String, UInt32)
+
+        /// The vector bytes this effect holds until the index queue applies it.
+        var memoryBytes: Int {
+            switch self {
+            case .insertDense(_, _, let vector): return vector.count * MemoryLayout<Float>.stride + 64
+            case .upsertSparse(_, _, let indices, let values): return (indices.count + values.count) * 4 + 64
+            case .remove: return 64
+            }
+        }
     }
 
     /// The changes one write makes to `State`, reading through to the committed state for everything
@@ -428,12 +448,13 @@ public final class VectorCollection: @unchecked Sendable {
         } catch {
             throw CollectionError.storage("\(error)")
         }
-        let queued = queuedWrites.withLock { $0 }
-        if wait || queued >= maxQueuedWrites {
+        let bytes = effects.reduce(0) { $0 + $1.memoryBytes }
+        let backlog = queued.withLock { $0.bytes }
+        if wait || backlog + bytes > maxQueuedBytes {
             // Searchable on return: after the writes queued before it, engines take the inserts, then
             // the state changes, then the removals (a search never sees a live point without its vectors).
             try indexQueue.sync {
-                try applyInserts(effects)
+                try applyInserts(effects, threads: insertThreads)
                 stateLock.withExclusiveLock { pending.apply(to: &state, indexes: payloadIndexes, operation: operation) }
                 applyRemovals(effects)
             }
@@ -442,21 +463,21 @@ public final class VectorCollection: @unchecked Sendable {
             // catch up in commit order on the index queue. Results never include deleted points
             // (they are checked against the state), and new vectors become searchable shortly.
             stateLock.withExclusiveLock { pending.apply(to: &state, indexes: payloadIndexes, operation: operation) }
-            queuedWrites.withLock { $0 += 1 }
+            queued.withLock { $0.writes += 1; $0.bytes += bytes }
             indexQueue.async { [self, effects] in
                 do {
-                    try applyInserts(effects)
+                    try applyInserts(effects, threads: backgroundInsertThreads)
                 } catch {
                     Self.logger.error("background indexing failed", metadata: ["collection": "\(name)", "error": "\(error)"])
                 }
                 applyRemovals(effects)
-                queuedWrites.withLock { $0 -= 1 }
+                queued.withLock { $0.writes -= 1; $0.bytes -= bytes }
             }
         }
         return operation
     }
 
-    private func applyInserts(_ effects: [Effect]) throws {
+    private func applyInserts(_ effects: [Effect], threads: Int) throws {
         var denseBatches: [String: [(id: UInt32, vector: [Float])]] = [:]
         for effect in effects {
             switch effect {
@@ -465,7 +486,6 @@ public final class VectorCollection: @unchecked Sendable {
             case .remove: break
             }
         }
-        let threads = insertThreads
         for (vectorName, batch) in denseBatches {
             if batch.count == 1 { try dense[vectorName]?.insert(id: batch[0].id, vector: batch[0].vector) }
             else { try dense[vectorName]?.insert(batch: batch, threads: threads) }
@@ -485,7 +505,7 @@ public final class VectorCollection: @unchecked Sendable {
     }
 
     /// Writes acknowledged but not yet applied to the engines.
-    public var queuedWriteCount: Int { queuedWrites.withLock { $0 } }
+    public var queuedWriteCount: Int { queued.withLock { $0.writes } }
 
     /// Validates and normalises one input point against the collection's vector spaces.
     private func prepare(_ input: PointInput) throws -> PointInput {
