@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Histogram
+import Synchronization
 import Search
 
 /// `campus-search bench dense`: builds an HNSW index from vector files (or synthetic clustered
@@ -33,6 +34,7 @@ struct BenchDense: AsyncParsableCommand {
     @Option(help: "Generate clustered data instead of reading files: N,DIM.") var synthetic: String?
     @Option(name: .customLong("synthetic-queries"), help: "Queries to generate with --synthetic.") var syntheticQueries: Int = 1_000
     @Option(help: "Use only the first N queries.") var limitQueries: Int?
+    @Option(name: .customLong("query-threads"), help: "Also measure throughput with this many threads querying at once (parallel_qps); 1 = off.") var queryThreads: Int = 1
     @Option(help: "Write the results as JSON to this path.") var json: String?
     @Flag(help: "Snapshot the built index, restore it and measure the restored copy (restore time in the report).")
     var snapshot = false
@@ -113,8 +115,14 @@ struct BenchDense: AsyncParsableCommand {
             for efValue in efs {
                 var run = try measure(index: index, queries: queryVectors, truth: truth, ef: efValue)
                 run.prefetchLines = lines
+                var line = String(format: "%7d   %8.4f   %8.0f  %8.1f  %8.1f  %8.1f", run.ef, run.recall, run.qps, run.p50Us, run.p95Us, run.p99Us)
+                if queryThreads > 1 {
+                    run.queryThreads = queryThreads
+                    run.parallelQPS = try parallelThroughput(index: index, queries: queryVectors, ef: efValue, threads: queryThreads)
+                    line += String(format: "   %d threads: %.0f QPS", queryThreads, run.parallelQPS!)
+                }
                 runs.append(run)
-                say(String(format: "%7d   %8.4f   %8.0f  %8.1f  %8.1f  %8.1f", run.ef, run.recall, run.qps, run.p50Us, run.p95Us, run.p99Us))
+                say(line)
             }
         }
 
@@ -213,6 +221,29 @@ struct BenchDense: AsyncParsableCommand {
                         p50Us: us(50), p95Us: us(95), p99Us: us(99))
     }
 
+    /// Queries per second with `threads` threads searching at once, each taking every
+    /// `threads`-th query, over enough passes to run for about two seconds.
+    private func parallelThroughput(index: HNSWIndex, queries: [[Float]], ef: Int, threads: Int) throws -> Double {
+        let probe = DispatchTime.now().uptimeNanoseconds
+        for q in queries.prefix(100) { _ = try index.search(q, limit: k, ef: ef) }
+        let perQuery = Double(DispatchTime.now().uptimeNanoseconds - probe) / 1e9 / Double(min(100, queries.count))
+        let passes = max(1, Int(2.0 * Double(threads) / max(perQuery * Double(queries.count), 1e-6)))
+        let failures = Mutex<Int>(0)
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for _ in 0..<passes {
+                var i = t
+                while i < queries.count {
+                    if (try? index.search(queries[i], limit: k, ef: ef)) == nil { failures.withLock { $0 += 1 } }
+                    i += threads
+                }
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if failures.withLock({ $0 }) > 0 { throw CLIError("parallel queries failed") }
+        return Double(passes * queries.count) / seconds
+    }
+
     private func say(_ line: String) { print(line) }
 
     private func seconds(since start: DispatchTime) -> Double {
@@ -237,9 +268,13 @@ struct DenseRun: Codable {
     var p95Us: Double
     var p99Us: Double
     var prefetchLines: Int? = nil
+    var queryThreads: Int? = nil
+    var parallelQPS: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case ef, recall, qps
+        case queryThreads = "query_threads"
+        case parallelQPS = "parallel_qps"
         case prefetchLines = "prefetch_lines"
         case p50Us = "p50_us"
         case p95Us = "p95_us"
