@@ -122,7 +122,7 @@ final class BertEncoder: Sendable {
 
         // Q | K | V for all tokens in one product: qkv[T, 3H] = hidden[T, H] · Wqkvᵀ + bqkv.
         layer.qkvBias.withUnsafeBufferPointer { Kernels.broadcastRows($0.baseAddress!, count: h3, into: qkv, rows: tokens) }
-        Self.accumulateLinear(hidden, rows: tokens, inputs: h, weight: layer.qkvWeight, outputs: h3, into: qkv)
+        Self.accumulateLinear(hidden, rows: tokens, weight: layer.qkvWeight, into: qkv)
 
         // Per sequence and head: softmax(Q Kᵀ / √d) V into the head's columns of `context`.
         var offset = 0
@@ -142,39 +142,49 @@ final class BertEncoder: Sendable {
         }
 
         // Output projection added onto the residual already in `hidden`, then bias + LayerNorm.
-        Self.accumulateLinear(context, rows: tokens, inputs: h, weight: layer.attentionOutputWeight, outputs: h, into: hidden)
+        Self.accumulateLinear(context, rows: tokens, weight: layer.attentionOutputWeight, into: hidden)
         normalizeRows(hidden, tokens: tokens, bias: layer.attentionOutputBias,
                       gamma: layer.attentionNormWeight, beta: layer.attentionNormBias)
     }
 
     /// `hidden ← LayerNorm(hidden + GELU(hidden · Wiᵀ + bi) · Woᵀ + bo)`.
     private func feedForwardBlock(_ layer: BertLayerWeights, tokens: Int, workspace: BertWorkspace) {
-        let h = config.hiddenSize, inner = config.intermediateSize
+        let inner = config.intermediateSize
         let hidden = workspace.hidden.pointer, intermediate = workspace.intermediate.pointer
         layer.intermediateBias.withUnsafeBufferPointer {
             Kernels.broadcastRows($0.baseAddress!, count: inner, into: intermediate, rows: tokens)
         }
-        Self.accumulateLinear(hidden, rows: tokens, inputs: h, weight: layer.intermediateWeight, outputs: inner, into: intermediate)
+        Self.accumulateLinear(hidden, rows: tokens, weight: layer.intermediateWeight, into: intermediate)
         Kernels.gelu(intermediate, count: tokens * inner)
-        Self.accumulateLinear(intermediate, rows: tokens, inputs: inner, weight: layer.outputWeight, outputs: h, into: hidden)
+        Self.accumulateLinear(intermediate, rows: tokens, weight: layer.outputWeight, into: hidden)
         normalizeRows(hidden, tokens: tokens, bias: layer.outputBias,
                       gamma: layer.outputNormWeight, beta: layer.outputNormBias)
     }
 
-    /// Up to this many rows (tokens in a batch), `accumulateLinear` uses the packing-free kernel;
-    /// above it, OpenBLAS `sgemm` (whose per-call packing of W is amortised over many rows).
+    /// Up to this many rows (tokens in a batch), `accumulateLinear` uses a packing-free kernel (fp16
+    /// panels when the weight has them); above it, OpenBLAS `sgemm` over the f32 weights (whose
+    /// per-call packing of W is amortised over many rows), so batch throughput and results are f32.
     static let skinnyRowLimit = 24
 
-    /// `output[rows, outputs] += input[rows, inputs] · weightᵀ` (weight is `[outputs, inputs]`, row-major).
-    static func accumulateLinear(_ input: UnsafePointer<Float>, rows: Int, inputs: Int, weight: [Float], outputs: Int,
+    /// `output[rows, weight.outputs] += input[rows, weight.inputs] · weightᵀ`.
+    ///
+    /// Few rows with fp16 panels: the weights are read as fp16 (half the bytes: the six layers then fit
+    /// the L3 cache) and widened exactly to f32, so only the weights' rounding to fp16 differs from f32.
+    static func accumulateLinear(_ input: UnsafePointer<Float>, rows: Int, weight: DenseWeight,
                                  into output: UnsafeMutablePointer<Float>) {
-        weight.withUnsafeBufferPointer { w in
+        let n = Int32(weight.outputs), k = Int32(weight.inputs)
+        if rows <= skinnyRowLimit, let half = weight.halfPanels {
+            half.withUnsafeBufferPointer { w in
+                cembedding_gemm_f16_accumulate(Int32(rows), n, k, input, k, w.baseAddress!, output, n)
+            }
+            return
+        }
+        weight.values.withUnsafeBufferPointer { w in
             if rows <= skinnyRowLimit {
-                cembedding_gemm_nt_accumulate(Int32(rows), Int32(outputs), Int32(inputs), input, Int32(inputs),
-                                              w.baseAddress!, Int32(inputs), output, Int32(outputs))
+                cembedding_gemm_nt_accumulate(Int32(rows), n, k, input, k, w.baseAddress!, k, output, n)
             } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
-                            1, input, Int32(inputs), w.baseAddress!, Int32(inputs), 1, output, Int32(outputs))
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), n, k,
+                            1, input, k, w.baseAddress!, k, 1, output, n)
             }
         }
     }

@@ -30,15 +30,23 @@ public final class MiniLMEmbedder: Embedder {
         public var maxLength: Int?
         /// `modelName` (String, default `sentence-transformers/all-MiniLM-L6-v2`): the name reported to clients.
         public var modelName: String = MiniLMEmbedder.defaultModelName
+        /// `halfPrecisionWeights` (Bool, default true): keep an fp16 copy of the dense layers' weights
+        /// (+~21 MB for MiniLM) for forward passes of at most `BertEncoder.skinnyRowLimit` tokens
+        /// (one short query): they then read half the bytes (the weights fit the L3 cache), ~2.5× faster
+        /// on Zen 4 (6.4 → 2.6 ms p50), with cosine ≥ 0.99999 to the f32 result (components within
+        /// ~2e-4). Larger batches always use the f32 weights. false: f32 everywhere.
+        public var halfPrecisionWeights: Bool = true
 
         public init(threads: Int = 1, batchSize: Int = 32, maxBatchTokens: Int = 4096, maxLength: Int? = nil,
-                    retainedWorkspaces: Int = 4, modelName: String = MiniLMEmbedder.defaultModelName) {
+                    retainedWorkspaces: Int = 4, modelName: String = MiniLMEmbedder.defaultModelName,
+                    halfPrecisionWeights: Bool = true) {
             self.threads = threads
             self.batchSize = batchSize
             self.maxBatchTokens = maxBatchTokens
             self.retainedWorkspaces = retainedWorkspaces
             self.maxLength = maxLength
             self.modelName = modelName
+            self.halfPrecisionWeights = halfPrecisionWeights
         }
     }
 
@@ -103,7 +111,7 @@ public final class MiniLMEmbedder: Embedder {
             throw EmbeddingError.invalidModel("vocab.txt has ids beyond vocab_size \(config.vocabSize)")
         }
         let file = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
-        let weights = try BertWeights(file: file, config: config)
+        let weights = try BertWeights(file: file, config: config, halfPrecision: configuration.halfPrecisionWeights)
 
         self.encoder = BertEncoder(config: config, weights: weights)
         self.tokenizer = tokenizer

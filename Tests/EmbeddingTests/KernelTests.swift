@@ -63,7 +63,8 @@ import Testing
         let start = c
         a.withUnsafeBufferPointer { ap in
             c.withUnsafeMutableBufferPointer { cp in
-                BertEncoder.accumulateLinear(ap.baseAddress!, rows: m, inputs: k, weight: w, outputs: n, into: cp.baseAddress!)
+                let weight = DenseWeight(values: w, outputs: n, inputs: k, halfPrecision: false)
+                BertEncoder.accumulateLinear(ap.baseAddress!, rows: m, weight: weight, into: cp.baseAddress!)
             }
         }
         for i in 0..<m {
