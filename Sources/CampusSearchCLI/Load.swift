@@ -81,9 +81,11 @@ struct Load: AsyncParsableCommand {
         } else {
             throw CLIError("collection `\(collection)` does not exist in \(dataDirectory); pass --create")
         }
+        // Ingest (one thread) runs at storage speed while the graph is built beside it on the other
+        // cores; once every point is committed, the graph's remaining backlog gets all `parallel` threads.
         target.insertThreads = parallel
-        target.backgroundInsertThreads = parallel
-        target.maxQueuedBytes = .max  // ingest at storage speed; the graph catches up below
+        target.backgroundInsertThreads = max(1, parallel - 1)
+        target.maxQueuedBytes = .max
         var done = 0
         for range in input.batches(of: batch) {
             let points = input.points(in: range, vectorName: vectorName, sparseName: sparseName)
@@ -97,6 +99,7 @@ struct Load: AsyncParsableCommand {
             progress.update(done)
         }
         let ingest = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        target.backgroundInsertThreads = parallel
         target.waitForIndexing()
         try target.checkpoint()
         return (done, ingest)

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import Platform
 import Server
 
@@ -28,6 +30,9 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        if ProcessInfo.processInfo.environment["CAMPUS_SEARCH_NIO_EXECUTOR"] != "0" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         var configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration(environment: ProcessInfo.processInfo.environment)
