@@ -241,12 +241,7 @@ struct Load: AsyncParsableCommand {
     }
 
     private static func writeFloats(_ values: [Float], into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "["))
-        for (i, value) in values.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONText.writeFloat(value, into: &out)
-        }
-        out.append(UInt8(ascii: "]"))
+        JSONText.writeFloatArray9(values, into: &out)
     }
 
     private static func send(_ client: HTTPClient, _ method: String, _ url: String, body: JSONValue?) async throws -> [String: JSONValue] {
@@ -352,3 +347,4 @@ struct LoadInput: Sendable {
         }
     }
 }
+

@@ -105,4 +105,32 @@ struct JSONTextTests {
         let fine = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
         #expect((try? JSONText.parse(fine)) != nil)
     }
+
+    @Test("writeFloat9 reads back as the same Float: every exponent, subnormals, extremes, random bit patterns")
+    func float9RoundTrips() throws {
+        var rng = XorShift(state: 0xD1B5_4A32_D192_ED03)
+        var values: [Float] = [0, -0, 1, -1, 0.1, 1e-45, -1e-45, .leastNormalMagnitude, .greatestFiniteMagnitude,
+                               -.greatestFiniteMagnitude, 123456789, 1e9, 9.9999999e8, 1e-6, 9.99999e-7, 1e8, 100, 0.5]
+        for exponent in -149...127 { values.append(Float(sign: .plus, exponent: exponent, significand: 1)) }
+        for _ in 0..<300_000 {
+            let f = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
+            if f.isFinite { values.append(f) }
+        }
+        var failures = 0
+        for value in values {
+            var out: [UInt8] = []
+            JSONText.writeFloat9(value, into: &out)
+            let text = String(decoding: out, as: UTF8.self)
+            let parsed = try Self.parsedDouble(text).map(Float.init)
+            if parsed?.bitPattern != value.bitPattern && !(value == 0 && parsed == 0) {
+                failures += 1
+                if failures < 5 { Issue.record("\(value) (\(value.bitPattern)) printed as \(text), read back as \(String(describing: parsed))") }
+            }
+            #expect(text.utf8.count <= 17)  // "-0.00000" + 9 digits at most
+        }
+        #expect(failures == 0)
+        var nan: [UInt8] = []
+        JSONText.writeFloat9(.nan, into: &nan)
+        #expect(nan == Array("null".utf8))
+    }
 }
