@@ -100,6 +100,42 @@ struct CollectionPersistenceTests {
         #expect(try reopened.query(query).first?.id == .number(3))
     }
 
+    @Test("writes acknowledged without waiting are indexed in commit order; past the byte budget they index before answering")
+    func backgroundIndexingAndBackPressure() throws {
+        let environment = try temporaryEnvironment()
+        var rng = SystemRandomNumberGenerator()
+        let collection = try CollectionRegistry(environment: environment).create(name: "queue", config: config)
+        func point(_ i: Int) -> PointInput {
+            PointInput(id: .number(UInt64(i)), vectors: ["dense": .dense(randomVector(&rng, dimension: 16))])
+        }
+        func graphFinds(_ input: PointInput) throws -> Bool {
+            var query = QueryRequest()
+            query.query = .nearest(input.vectors["dense"]!)
+            query.using = "dense"
+            query.limit = 10
+            query.hnswEf = 64
+            return try collection.query(query).contains { $0.id == input.id }
+        }
+        // No budget: a wait=false write applies its effects before it returns.
+        collection.maxQueuedBytes = 0
+        let first = (0..<50).map(point)
+        try collection.upsert(first, wait: false)
+        #expect(collection.queuedWriteCount == 0)
+        #expect(try first.allSatisfy(graphFinds))
+        // A large budget: writes queue up, are durable and counted at once, and all land in the graph.
+        collection.maxQueuedBytes = 1 << 30
+        var later: [PointInput] = []
+        for batch in 0..<20 {
+            let points = (0..<25).map { point(100 + batch * 25 + $0) }
+            later += points
+            try collection.upsert(points, wait: false)
+        }
+        #expect(collection.pointsCount == 550)
+        collection.waitForIndexing()
+        #expect(collection.queuedWriteCount == 0)
+        #expect(try later.allSatisfy(graphFinds))
+    }
+
     @Test("a failed validation changes nothing")
     func atomicRejection() throws {
         let environment = try temporaryEnvironment()
