@@ -50,7 +50,7 @@ struct BenchHTTP: AsyncParsableCommand {
         let outcome = try await ClosedLoopLoad.run(target: target, bodies: bodies, total: total, connections: concurrency) { query, body in
             guard !answers.has(query) else { return }
             var ids: [Int] = []
-            if case .object(let result)? = (try? JSONText.parse(Array(buffer: body)))?["result"],
+            if case .object(let result)? = (try? body.withUnsafeReadableBytes { try JSONText.parse($0) })?["result"],
                case .array(let points)? = result["points"] {
                 ids = points.compactMap { $0["id"]?.numberValue.map { Int($0) } }
             }

@@ -180,19 +180,6 @@ struct Load: AsyncParsableCommand {
         }
     }
 
-    static func json(_ point: PointInput) -> JSONValue {
-        var vectors: [String: JSONValue] = [:]
-        for (name, value) in point.vectors {
-            switch value {
-            case .dense(let v): vectors[name] = .array(v.map { .double(Double($0)) })
-            case .sparse(let indices, let values):
-                vectors[name] = .object(["indices": .array(indices.map { .int(Int64($0)) }), "values": .array(values.map { .double(Double($0)) })])
-            }
-        }
-        let vector: JSONValue = vectors.count == 1 && vectors[""] != nil ? vectors[""]! : .object(vectors)
-        return .object(["id": json(point.id), "vector": vector, "payload": .object(point.payload)])
-    }
-
     /// `{"points": [...]}` written straight to bytes, dense components in their shortest f32 form
     /// (9 significant digits at most, against 17 for the same value printed as a double): the body
     /// is about half the size and both ends spend less time on numbers.

@@ -30,9 +30,6 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        if ProcessInfo.processInfo.environment["CAMPUS_SEARCH_NIO_EXECUTOR"] != "0" {
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
         var configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration(environment: ProcessInfo.processInfo.environment)
@@ -47,6 +44,9 @@ struct Serve: AsyncParsableCommand {
             }
         } catch let error as ServerConfiguration.InvalidValue {
             throw CLIError(error.description)
+        }
+        if configuration.concurrencyOnEventLoops {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in

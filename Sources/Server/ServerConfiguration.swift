@@ -15,6 +15,9 @@ import Logging
 ///   graphs with new writes are persisted; also done at graceful shutdown.
 /// - `slowRequestMilliseconds` (Double, `CAMPUS_SEARCH_SLOW_REQUEST_MS`, default 500): requests slower
 ///   than this are logged at `warning` with their route and duration.
+/// - `concurrencyOnEventLoops` (Bool, `CAMPUS_SEARCH_NIO_EXECUTOR`, `1` or `0`, default `1`): run Swift
+///   concurrency's global executor on SwiftNIO's event loops, so a request is read, handled and answered
+///   on one thread (the process-wide switch itself is made by the `serve` command before it starts).
 public struct ServerConfiguration: Sendable, Equatable {
     public var host: String = "127.0.0.1"
     public var port: Int = 6333
@@ -26,6 +29,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var embeddingThreads: Int = 1
     /// How often HNSW graphs with new writes are checkpointed (and once at graceful shutdown).
     public var checkpointInterval: Duration = .seconds(60)
+    public var concurrencyOnEventLoops: Bool = true
 
     public init() {}
 
@@ -84,6 +88,12 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_SLOW_REQUEST_MS", value: slow, expected: "milliseconds ≥ 0")
             }
             self.slowRequestMilliseconds = value
+        }
+        if let flag = environment["CAMPUS_SEARCH_NIO_EXECUTOR"] {
+            guard flag == "0" || flag == "1" else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_NIO_EXECUTOR", value: flag, expected: "1 (on) or 0 (off)")
+            }
+            self.concurrencyOnEventLoops = flag == "1"
         }
     }
 
