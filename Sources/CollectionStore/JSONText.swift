@@ -220,13 +220,13 @@ public enum JSONText {
             }
             // Scan first (integer digits, fraction digits, exponent), then convert.
             let integerStart = position
-            while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+            skipDigits()
             let integerEnd = position
             var fractionStart = position, fractionEnd = position
             if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
                 position += 1
                 fractionStart = position
-                while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+                skipDigits()
                 fractionEnd = position
                 guard fractionEnd > fractionStart else { throw error("invalid fraction") }
             }
@@ -275,8 +275,8 @@ public enum JSONText {
                 let digits = (integerEnd - first) + (fractionEnd - fractionFirst)
                 if digits <= 19 {
                     var significand: UInt64 = 0
-                    for i in first..<integerEnd { significand = significand &* 10 &+ UInt64(bytes[i] &- UInt8(ascii: "0")) }
-                    for i in fractionFirst..<fractionEnd { significand = significand &* 10 &+ UInt64(bytes[i] &- UInt8(ascii: "0")) }
+                    accumulateDigits(first..<integerEnd, into: &significand)
+                    accumulateDigits(fractionFirst..<fractionEnd, into: &significand)
                     if let value = Self.fastDouble(significand: significand, power: exponent - (fractionEnd - fractionStart)) {
                         return .double(negative ? -value : value)
                     }
@@ -301,6 +301,50 @@ public enum JSONText {
 
         @inline(__always)
         private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+        // Digits eight at a time (SWAR): vectors arrive as hundreds of 9–17 digit numbers, and a
+        // byte-at-a-time loop was most of their parsing cost.
+
+        /// Advances past a run of ASCII digits.
+        @inline(__always) mutating func skipDigits() {
+            while position + 8 <= bytes.count, Self.allDigits(word(at: position)) { position += 8 }
+            while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+        }
+
+        /// `significand × 10^count + digits`, for a range of ASCII digits (the caller keeps the
+        /// total to 19 digits, so nothing overflows).
+        @inline(__always) func accumulateDigits(_ range: Range<Int>, into significand: inout UInt64) {
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                significand = significand &* 100_000_000 &+ Self.eightDigits(word(at: i))
+                i += 8
+            }
+            while i < range.upperBound {
+                significand = significand &* 10 &+ UInt64(bytes[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+        }
+
+        /// The eight bytes at `offset` as a little-endian word; the caller checks `offset + 8 <= bytes.count`.
+        @inline(__always) func word(at offset: Int) -> UInt64 {
+            UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self))
+        }
+
+        /// Whether all eight bytes of `word` are ASCII digits: each byte's high nibble is 3, and
+        /// adding 6 does not carry out of its low nibble (so the low nibble is at most 9).
+        @inline(__always) static func allDigits(_ word: UInt64) -> Bool {
+            let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+            return ((word & high) | (((word &+ 0x0606_0606_0606_0606) & high) >> 4)) == 0x3333_3333_3333_3333
+        }
+
+        /// The value of eight ASCII digits (the first in the lowest byte): pairs, then quads,
+        /// then the whole, each step one multiply that combines neighbours.
+        @inline(__always) static func eightDigits(_ word: UInt64) -> UInt64 {
+            var value = word & 0x0F0F_0F0F_0F0F_0F0F
+            value = (value &* (10 << 8 + 1)) >> 8
+            value = ((value & 0x00FF_00FF_00FF_00FF) &* (100 << 16 + 1)) >> 16
+            return ((value & 0x0000_FFFF_0000_FFFF) &* (10_000 << 32 + 1)) >> 32
+        }
 
         /// `significand × 10^power`, correctly rounded to a Double, or nil when this fast path cannot
         /// promise that (the caller then asks strtod).

@@ -81,6 +81,34 @@ struct JSONTextTests {
         #expect(checked > 90_000)
     }
 
+    @Test("digit runs of every length, eight at a time or one by one, end exactly at the next byte")
+    func digitRunsAtEveryLength() throws {
+        // Runs of 1–40 digits cross the eight-byte word boundary at every offset; the bytes
+        // just outside '0'…'9' ('/' and ':') and the JSON delimiters must end a run.
+        for length in 1...40 {
+            let run = String((0..<length).map { Character(String(($0 * 7 + 1) % 10)) })
+            let integer = "1" + run.dropFirst()
+            let fraction = "0." + run
+            for text in ["[\(integer),\(fraction)]", "[\(fraction)e-3 , -\(integer).5]", "{\"a\":\(fraction)}"] {
+                let parsed = try JSONText.parse(text)
+                let numbers: [JSONValue]
+                switch parsed {
+                case .array(let items): numbers = items
+                case .object(let fields): numbers = [fields["a"]!]
+                default: Issue.record("\(text) parsed to \(parsed)"); continue
+                }
+                let expected = text.split(whereSeparator: { "[]{},: \"a".contains($0) }).map(String.init)
+                #expect(numbers.count == expected.count, "\(text)")
+                for (value, source) in zip(numbers, expected) {
+                    #expect(value.numberValue?.bitPattern == Self.strtodValue(source).bitPattern, "\(source) in \(text)")
+                }
+            }
+            for bad in ["\(integer)/", "\(integer):", "0.\(run)/1", "[\(integer):1]"] {
+                #expect(throws: JSONText.SyntaxError.self, "\(bad)") { try JSONText.parse(bad) }
+            }
+        }
+    }
+
     @Test("malformed numbers are syntax errors with an offset")
     func malformedNumbers() {
         for text in ["01", "1.", "-", "1e", "1e+", ".5", "+1", "1.e5", "-01.5", "1e400", "-1e400", "0x10"] {
