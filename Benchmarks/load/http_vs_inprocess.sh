@@ -5,7 +5,8 @@
 #
 # 1. `bench dense --query-threads 2`: the engine alone, one thread and two threads querying at once.
 # 2. `load --data-dir` + `serve`, then `bench http` with N closed-loop clients (the client shares the
-#    cores with the server) and with one client.
+#    cores with the server) and with one client, each line with the server's CPU time per request.
+# 3. The same queries against an empty collection: the cost of everything but the search.
 # Prints each ef's HTTP QPS as a share of the in-process two-thread QPS.
 set -euo pipefail
 stem=$1; metric=${2:-cosine}; efs=${3:-64,100}; clients=${4:-32}
@@ -27,15 +28,35 @@ pid=$!
 until curl -sf "http://127.0.0.1:$port/readyz" > /dev/null; do sleep 0.05; done
 url="http://127.0.0.1:$port"
 "$bin" bench http --url "$url" --collection bench --queries "$stem.queries.fvecs" --concurrency 4 --requests 1000 > /dev/null
+# CPU seconds the server has used so far (user + system), from /proc.
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat"; }
+# Runs one `bench http` and appends the server's CPU time per request to its line.
+measure() {
+  local requests=$1; shift
+  local before after
+  before=$(server_cpu)
+  line=$("$bin" bench http --url "$url" --queries "$stem.queries.fvecs" --requests "$requests" "$@" | tail -1)
+  after=$(server_cpu)
+  echo "$line  server CPU $(python3 -c "print(round(($after - $before) * 1e6 / $requests))") µs/request"
+}
+
 IFS=, read -ra list <<< "$efs"
 for ef in "${list[@]}"; do
   printf 'ef %-4s %3s clients: ' "$ef" "$clients"
-  "$bin" bench http --url "$url" --collection bench --queries "$stem.queries.fvecs" --gt "$stem.$metric.gt.ivecs" \
-      --concurrency "$clients" --requests 20000 --ef "$ef" --json "$work/http-$ef.json" | tail -1
+  measure 20000 --collection bench --gt "$stem.$metric.gt.ivecs" --concurrency "$clients" --ef "$ef" --json "$work/http-$ef.json"
   printf 'ef %-4s   1 client:  ' "$ef"
-  "$bin" bench http --url "$url" --collection bench --queries "$stem.queries.fvecs" --gt "$stem.$metric.gt.ivecs" \
-      --concurrency 1 --requests 5000 --ef "$ef" | tail -1
+  measure 5000 --collection bench --gt "$stem.$metric.gt.ivecs" --concurrency 1 --ef "$ef"
 done
+
+# The same requests against an empty collection with the same vector config: everything a query
+# costs except the search itself (HTTP, JSON in and out, routing, validation) — the floor under
+# any HTTP figure on this machine.
+dim=$(python3 -c "import struct,sys; print(struct.unpack('<i', open(sys.argv[1],'rb').read(4))[0])" "$stem.queries.fvecs")
+distance=$(python3 -c "print({'cosine':'Cosine','dot':'Dot','l2':'Euclid'}['$metric'])")
+curl -sf -X PUT "$url/collections/floor" -H 'content-type: application/json' \
+    -d "{\"vectors\":{\"dense\":{\"size\":$dim,\"distance\":\"$distance\"}}}" > /dev/null
+printf 'empty    %3s clients: ' "$clients"
+measure 40000 --collection floor --concurrency "$clients"
 
 python3 - "$work" "$efs" <<'PY'
 import json, sys

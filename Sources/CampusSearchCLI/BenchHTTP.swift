@@ -47,6 +47,7 @@ struct BenchHTTP: AsyncParsableCommand {
         let target = ClosedLoopLoad.Target(host: host, port: parsed.port ?? 80,
                                            path: parsed.path + "/collections/\(collection)/points/query")
         let answers = BenchHTTPAnswers()
+        let cpuBefore = Self.processCPUSeconds()
         let outcome = try await ClosedLoopLoad.run(target: target, bodies: bodies, total: total, connections: concurrency) { query, body in
             guard !answers.has(query) else { return }
             var ids: [Int] = []
@@ -56,10 +57,27 @@ struct BenchHTTP: AsyncParsableCommand {
             }
             answers.set(query, ids)
         }
-        try report(histogram: outcome.histogram, seconds: outcome.seconds, answers: answers.all(), truth: truth, total: total)
+        let clientCPU = (Self.processCPUSeconds() - cpuBefore) / Double(total)
+        try report(histogram: outcome.histogram, seconds: outcome.seconds, answers: answers.all(), truth: truth, total: total,
+                   clientCPU: clientCPU)
     }
 
-    private func report(histogram: Histogram<UInt64>, seconds: Double, answers: [Int: [Int]], truth: [[Int]]?, total: Int) throws {
+    /// User + system CPU time this process has used: the load generator shares the cores with the
+    /// server it measures, so its own cost per request is part of every figure.
+    static func processCPUSeconds() -> Double {
+        #if canImport(Glibc)
+        let who = __rusage_who_t(RUSAGE_SELF.rawValue)
+        #else
+        let who = RUSAGE_SELF
+        #endif
+        var usage = rusage()
+        getrusage(who, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    private func report(histogram: Histogram<UInt64>, seconds: Double, answers: [Int: [Int]], truth: [[Int]]?, total: Int,
+                        clientCPU: Double) throws {
         var recall: Double?
         if let truth {
             var hits = 0, expected = 0
@@ -73,13 +91,15 @@ struct BenchHTTP: AsyncParsableCommand {
         let qps = Double(total) / seconds
         let p50 = Double(histogram.valueAtPercentile(50)) / 1000, p95 = Double(histogram.valueAtPercentile(95)) / 1000, p99 = Double(histogram.valueAtPercentile(99)) / 1000
         print(String(format: "requests %d  concurrency %d  QPS %.0f  p50 %.0f µs  p95 %.0f µs  p99 %.0f µs", total, concurrency, qps, p50, p95, p99)
-              + (recall.map { String(format: "  recall@%d %.4f", k, $0) } ?? ""))
+              + (recall.map { String(format: "  recall@%d %.4f", k, $0) } ?? "")
+              + String(format: "  client CPU %.0f µs/request", clientCPU * 1e6))
         if let json {
             var object: [String: JSONValue] = [
                 "requests": .int(Int64(total)), "concurrency": .int(Int64(concurrency)), "k": .int(Int64(k)),
                 "qps": .double(qps), "p50_us": .double(p50), "p95_us": .double(p95), "p99_us": .double(p99),
             ]
             if let recall { object["recall"] = .double(recall) }
+            object["client_cpu_us_per_request"] = .double(clientCPU * 1e6)
             try Data(JSONText.serialize(.object(object))).write(to: URL(fileURLWithPath: json))
         }
     }
