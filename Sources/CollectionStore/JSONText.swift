@@ -311,8 +311,8 @@ public enum JSONText {
             while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
         }
 
-        /// `significand × 10^count + digits`, for a range of ASCII digits (the caller keeps the
-        /// total to 19 digits, so nothing overflows).
+        /// Appends the decimal digits in `range` to `significand` (`significand × 10^range.count +
+        /// their value`); the caller keeps the total to 19 digits, so nothing overflows.
         @inline(__always) func accumulateDigits(_ range: Range<Int>, into significand: inout UInt64) {
             var i = range.lowerBound
             while i + 8 <= range.upperBound {
