@@ -16,14 +16,7 @@ struct BenchEmbed: ParsableCommand {
     @Option(help: "Short queries for the latency run: JSON lines {\"text\": ...} (optional).")
     var queries: String?
 
-    @Option(help: "Model directory (default: $CAMPUS_SEARCH_MODEL_DIR, else data/models/all-MiniLM-L6-v2).")
-    var model: String?
-
-    @Option(help: "Worker threads for the throughput run.")
-    var threads: Int = 1
-
-    @Option(help: "Texts per forward pass.")
-    var batch: Int = 32
+    @OptionGroup var options: EmbedOptions
 
     @Option(help: "Passages embedded before timing starts.")
     var warmup: Int = 64
@@ -31,7 +24,7 @@ struct BenchEmbed: ParsableCommand {
     func run() throws {
         let passages = try Self.readTexts(input)
         guard !passages.isEmpty else { throw CLIError("\(input) holds no texts") }
-        let embedder = try EmbedOptions.loadEmbedder(model: model, threads: threads, batch: batch)
+        let embedder = try options.load()
         _ = try embedder.embedSync(Array(passages.prefix(warmup)))
 
         let tokens = passages.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxLength).count }
@@ -42,15 +35,15 @@ struct BenchEmbed: ParsableCommand {
             "engine": "campus-search",
             "passages": passages.count,
             "tokens": tokens,
-            "threads": threads,
-            "batch": batch,
+            "threads": options.threads,
+            "batch": options.batch,
             "seconds": seconds,
             "sentences_per_second": Double(passages.count) / seconds,
         ]
 
         if let queries {
             let texts = try Self.readTexts(queries)
-            let single = try EmbedOptions.loadEmbedder(model: model, threads: 1, batch: 1)
+            let single = try options.load(threads: 1, batch: 1)
             for text in texts.prefix(20) { _ = try single.embedSync([text]) }
             var latencies: [Double] = []
             for text in texts {

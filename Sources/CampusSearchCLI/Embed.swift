@@ -14,20 +14,13 @@ struct Embed: ParsableCommand {
         """
     )
 
-    @Option(help: "Model directory (default: $CAMPUS_SEARCH_MODEL_DIR, else data/models/all-MiniLM-L6-v2).")
-    var model: String?
-
-    @Option(help: "Worker threads for the forward pass.")
-    var threads: Int = 1
-
-    @Option(help: "Texts per forward pass.")
-    var batch: Int = 32
+    @OptionGroup var options: EmbedOptions
 
     /// Lines read before a round of embedding (bounds memory on long inputs).
     static let linesPerRound = 4096
 
     func run() throws {
-        let embedder = try EmbedOptions.loadEmbedder(model: model, threads: threads, batch: batch)
+        let embedder = try options.load()
         var reader = LineReader(handle: .standardInput)
         var lineNumber = 0
         var texts: [String] = []
@@ -75,20 +68,31 @@ struct Embed: ParsableCommand {
 }
 
 /// Options shared by the embedding commands.
-enum EmbedOptions {
+/// The embedder options `embed` and `bench embed` share.
+struct EmbedOptions: ParsableArguments {
     static let defaultModelDirectory = "data/models/all-MiniLM-L6-v2"
 
+    @Option(help: "Model directory (default: $CAMPUS_SEARCH_MODEL_DIR, else data/models/all-MiniLM-L6-v2).")
+    var model: String?
+
+    @Option(help: "Worker threads for the forward pass.")
+    var threads: Int = 1
+
+    @Option(help: "Texts per forward pass.")
+    var batch: Int = 32
+
     /// `--model`, else `$CAMPUS_SEARCH_MODEL_DIR`, else the default directory.
-    static func modelDirectory(_ option: String?) -> String {
-        option ?? ProcessInfo.processInfo.environment["CAMPUS_SEARCH_MODEL_DIR"] ?? defaultModelDirectory
+    var modelDirectory: String {
+        model ?? ProcessInfo.processInfo.environment["CAMPUS_SEARCH_MODEL_DIR"] ?? Self.defaultModelDirectory
     }
 
-    static func loadEmbedder(model: String?, threads: Int, batch: Int) throws -> MiniLMEmbedder {
+    /// The embedder with these options (`threads` and `batch` overridable, e.g. for single-query latency).
+    func load(threads: Int? = nil, batch: Int? = nil) throws -> MiniLMEmbedder {
+        let threads = threads ?? self.threads, batch = batch ?? self.batch
         guard (1...256).contains(threads) else { throw CLIError("--threads must be 1...256, got \(threads)") }
         guard (1...4096).contains(batch) else { throw CLIError("--batch must be 1...4096, got \(batch)") }
         do {
-            return try MiniLMEmbedder(modelDirectory: modelDirectory(model),
-                                      configuration: .init(threads: threads, batchSize: batch))
+            return try MiniLMEmbedder(modelDirectory: modelDirectory, configuration: .init(threads: threads, batchSize: batch))
         } catch let error as EmbeddingError {
             throw CLIError(error.description)
         }

@@ -63,18 +63,24 @@ struct InferenceResolver: Sendable {
     func resolveSearch(_ body: inout [String: JSONValue]) async throws {
         try await resolve(&body, mode: .query) { body, visit in
             guard var vector = body["vector"] else { return }
-            if case .object(var named) = vector, var inner = named["vector"] {
-                visit(&inner)
-                named["vector"] = inner
-                vector = .object(named)
-            } else {
-                visit(&vector)
-            }
+            Self.visit(&vector, unwrapping: "vector", visit)
             body["vector"] = vector
         }
     }
 
     // MARK: Walking
+
+    /// Visits `value`, or `value[key]` when `value` is an object holding `key` (a named vector
+    /// `{"name", "vector"}`, a query `{"nearest"}`).
+    private static func visit(_ value: inout JSONValue, unwrapping key: String, _ visit: (inout JSONValue) -> Void) {
+        if case .object(var fields) = value, var inner = fields[key] {
+            visit(&inner)
+            fields[key] = inner
+            value = .object(fields)
+        } else {
+            visit(&value)
+        }
+    }
 
     private func visitVector(_ vector: inout JSONValue, _ visit: (inout JSONValue) -> Void) {
         if Self.isInference(vector) {
@@ -87,13 +93,7 @@ struct InferenceResolver: Sendable {
 
     private func visitQuery(_ body: inout [String: JSONValue], _ visit: (inout JSONValue) -> Void) {
         if var query = body["query"] {
-            if case .object(var fields) = query, var nearest = fields["nearest"] {
-                visit(&nearest)
-                fields["nearest"] = nearest
-                query = .object(fields)
-            } else {
-                visit(&query)
-            }
+            Self.visit(&query, unwrapping: "nearest", visit)
             body["query"] = query
         }
         switch body["prefetch"] {
