@@ -58,6 +58,8 @@ let package = Package(
         ),
 
         // MARK: Engine rooms
+        // The leaf every room may use: JSONValue, the fast JSON reader/writer, ordered wire output.
+        .target(name: "JSON", swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: [
@@ -77,7 +79,7 @@ let package = Package(
         .target(
             name: "CollectionStore",
             dependencies: [
-                "Search", "Storage",
+                "JSON", "Search", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -106,7 +108,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Platform", "CollectionStore", "Search", "Embedding",
+                "JSON", "Platform", "CollectionStore", "Search", "Embedding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -118,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "CampusSearchCLI",
             dependencies: [
-                "Server", "CollectionStore", "Platform", "Search",
+                "JSON", "Server", "CollectionStore", "Platform", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -138,13 +140,14 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SearchTests", dependencies: ["Search"],
             exclude: ["Fixtures"],  // read through #filePath, not bundled
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CollectionStoreTests", dependencies: ["CollectionStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CollectionStoreTests", dependencies: ["CollectionStore", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbeddingTests",
             dependencies: ["Embedding", "Storage"],
@@ -155,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server",
+                "Server", "JSON",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

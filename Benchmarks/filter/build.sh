@@ -5,10 +5,10 @@ set -euo pipefail
 driver=$1; output=$2
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
-cp Sources/CollectionStore/JSONValue.swift Sources/CollectionStore/PointID.swift Sources/Search/CandidateFilter.swift "$build"/
+cp Sources/JSON/JSONValue.swift Sources/CollectionStore/PointID.swift Sources/Search/CandidateFilter.swift "$build"/
 for f in Sources/CollectionStore/Filtering/*.swift; do
   [ "$(basename "$f")" = PayloadIndexCatalog.swift ] || cp "$f" "$build"/
 done
-sed -i 's/^import Search$//' "$build"/*.swift
+sed -i -e 's/^import Search$//' -e 's/^import JSON$//' "$build"/*.swift
 cp "$driver" "$build"/
 swiftc -O -parse-as-library -swift-version 6 "$build"/*.swift -o "$output"

@@ -1,3 +1,5 @@
+import JSON
+
 /// Setting and removing values at dotted payload paths (`a.b.c`).
 enum PayloadEdit {
     static func set(_ values: [String: JSONValue], at path: String, in payload: [String: JSONValue]) -> [String: JSONValue] {

@@ -1,3 +1,4 @@
+import JSON
 import Search
 
 /// A vector as a point carries it: dense or sparse.

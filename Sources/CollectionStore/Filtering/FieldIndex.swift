@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// The index of one payload field: its values' postings plus, for every point, whether the field

@@ -1,3 +1,4 @@
+import JSON
 import Search
 
 /// A collection's payload indexes, in memory, and the planner that turns a filter into an allow-list.

@@ -1,3 +1,5 @@
+import JSON
+
 /// A path into a point's payload, in Qdrant's key syntax.
 ///
 /// Grammar (as Qdrant's `JsonPath`): a first key, then any number of `.key`, `."quoted key"`,

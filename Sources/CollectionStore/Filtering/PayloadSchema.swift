@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// The payload index types CampusSearch supports (Qdrant's `PayloadSchemaType` minus geo and datetime).

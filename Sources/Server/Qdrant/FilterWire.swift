@@ -1,3 +1,4 @@
+import JSON
 import CollectionStore
 import Foundation
 

@@ -1,21 +1,20 @@
-import CollectionStore
 
 /// A JSON value being written as a response: like `JSONValue`, plus f32 numbers printed in their
 /// shortest form and objects that keep their key order (so envelopes read `result, status, time`).
-indirect enum WireValue {
+public indirect enum WireValue: Sendable {
     case json(JSONValue)
     case float(Float)
     case double(Double)
     case array([WireValue])
     case object([(String, WireValue)])
 
-    static let null = WireValue.json(.null)
-    static func bool(_ b: Bool) -> WireValue { .json(.bool(b)) }
-    static func string(_ s: String) -> WireValue { .json(.string(s)) }
-    static func int(_ i: Int) -> WireValue { .json(.int(Int64(i))) }
-    static func uint(_ u: UInt64) -> WireValue { u <= UInt64(Int64.max) ? .json(.int(Int64(u))) : .json(.uint(u)) }
+    public static let null = WireValue.json(.null)
+    public static func bool(_ b: Bool) -> WireValue { .json(.bool(b)) }
+    public static func string(_ s: String) -> WireValue { .json(.string(s)) }
+    public static func int(_ i: Int) -> WireValue { .json(.int(Int64(i))) }
+    public static func uint(_ u: UInt64) -> WireValue { u <= UInt64(Int64.max) ? .json(.int(Int64(u))) : .json(.uint(u)) }
 
-    func write(into out: inout [UInt8]) {
+    public func write(into out: inout [UInt8]) {
         switch self {
         case .json(let value): JSONText.write(value, into: &out)
         case .float(let f): JSONText.writeFloat(f, into: &out)
@@ -39,7 +38,7 @@ indirect enum WireValue {
         }
     }
 
-    var bytes: [UInt8] {
+    public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         write(into: &out)

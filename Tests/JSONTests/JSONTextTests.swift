@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import CollectionStore
+@testable import JSON
 
 @Suite("JSONText")
 struct JSONTextTests {
