@@ -154,7 +154,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [

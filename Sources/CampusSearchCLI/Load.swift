@@ -67,8 +67,8 @@ struct Load: AsyncParsableCommand {
     // MARK: Direct (LMDB)
 
     private func loadDirect(_ input: LoadInput, dataDirectory: String, progress: ProgressBar, start: DispatchTime) throws -> (Int, Double) {
-        let node: Node
-        do { node = try Node(dataDirectory: dataDirectory) } catch let error as Node.OpenError { throw CLIError(error.description) }
+        let node: DataDirectory
+        do { node = try DataDirectory(path: dataDirectory) } catch let error as DataDirectory.OpenError { throw CLIError(error.description) }
         let target: VectorCollection
         if node.collections.exists(collection) {
             target = try node.collections.collection(named: collection)

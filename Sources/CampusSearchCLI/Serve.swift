@@ -58,7 +58,7 @@ struct Serve: AsyncParsableCommand {
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(configuration)
-        } catch let error as Node.OpenError {
+        } catch let error as DataDirectory.OpenError {
             throw CLIError(error.description)
         }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -20,9 +20,9 @@ public func buildApplication(
     var logger = logger ?? Logger(label: "campus-search")
     logger.logLevel = configuration.logLevel
 
-    var embedding = Node.EmbeddingOptions(modelDirectory: configuration.modelDirectory)
+    var embedding = DataDirectory.EmbeddingOptions(modelDirectory: configuration.modelDirectory)
     embedding.threads = configuration.embeddingThreads
-    let node = try Node(dataDirectory: configuration.dataDirectory, embedding: embedding, logger: logger)
+    let node = try DataDirectory(path: configuration.dataDirectory, embedding: embedding, logger: logger)
     let router = buildRouter(node: node, configuration: configuration)
     return Application(
         router: router,
@@ -35,7 +35,7 @@ public func buildApplication(
     )
 }
 
-func buildRouter(node: Node, configuration: ServerConfiguration) -> Router<AppRequestContext> {
+func buildRouter(node: DataDirectory, configuration: ServerConfiguration) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SlowRequestMiddleware(thresholdMilliseconds: configuration.slowRequestMilliseconds))

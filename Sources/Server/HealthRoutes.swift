@@ -3,7 +3,7 @@ import Platform
 
 /// `/healthz` (the process answers), `/livez` (alias) and `/readyz` (storage answers a read).
 struct HealthRoutes {
-    let node: Node
+    let node: DataDirectory
 
     func register(on router: Router<AppRequestContext>) {
         router.get("healthz") { _, _ in "healthz check passed" }

@@ -87,7 +87,7 @@ extension HNSWIndex {
         }
     }
 
-    /// Writes the node's payload and links it into the graph. The slot must be `.empty`.
+    /// Writes the node's walk data and links it into the graph. The slot must be `.empty`.
     private func insertNode(id: UInt32, vector: UnsafePointer<Float>) throws {
         let level = randomLevel(for: id)
         writePayload(id: id, vector: vector)
@@ -163,9 +163,9 @@ extension HNSWIndex {
     /// Writes the int8 codes of `id` from its stored f32 vector. Caller holds `quantLock`.
     func encode(_ id: UInt32) {
         guard let quantizer = state.pointee.quantizer else { return }
-        let p = store.payload(id)
+        let p = store.walkData(id)
         let corr = quantizer.encode(store.vector(id), into: p.assumingMemoryBound(to: Int8.self))
-        p.storeBytes(of: corr, toByteOffset: layout.payloadBytes - 4, as: Float.self)
+        p.storeBytes(of: corr, toByteOffset: layout.walkDataBytes - 4, as: Float.self)
     }
 
     /// Moves greedily to the closest neighbour at `level` until no neighbour is closer (f32).

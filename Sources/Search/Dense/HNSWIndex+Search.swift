@@ -104,9 +104,9 @@ extension HNSWIndex {
     ) {
         let store = self.store
         let maxLinks = layout.maxLinks0
-        let payloadLines = (layout.payloadBytes + 63) / 64
+        let walkDataLines = (layout.walkDataBytes + 63) / 64
         let wanted = state.pointee.prefetchLines
-        let prefetchLines = wanted == 0 ? payloadLines : min(wanted, payloadLines)
+        let prefetchLines = wanted == 0 ? walkDataLines : min(wanted, walkDataLines)
         let batchIds = context.batchIds
         let batchDistances = context.batchDistances
         _ = context.visit(entry.id)
@@ -129,7 +129,7 @@ extension HNSWIndex {
                 if context.visit(id) {
                     batchIds[b] = id
                     b &+= 1
-                    csimd_prefetch_range(store.payload(id), layout.payloadBytes, prefetchLines)
+                    csimd_prefetch_range(store.walkData(id), layout.walkDataBytes, prefetchLines)
                 }
             }
             if b == 0 { continue }
@@ -187,12 +187,12 @@ extension HNSWIndex {
         let ids = context.batchIds
         let out = context.batchDistances
         let dim = dimension
-        let corrOffset = layout.payloadBytes - 4
+        let corrOffset = layout.walkDataBytes - 4
         var raw: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
         var j = 0
         while j + 4 <= count {
-            let p0 = store.payload(ids[j]), p1 = store.payload(ids[j + 1])
-            let p2 = store.payload(ids[j + 2]), p3 = store.payload(ids[j + 3])
+            let p0 = store.walkData(ids[j]), p1 = store.walkData(ids[j + 1])
+            let p2 = store.walkData(ids[j + 2]), p3 = store.walkData(ids[j + 3])
             withUnsafeMutablePointer(to: &raw) { r in
                 r.withMemoryRebound(to: Int32.self, capacity: 4) { r4 in
                     if isL2 {

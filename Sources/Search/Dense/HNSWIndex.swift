@@ -59,11 +59,11 @@ public final class HNSWIndex: @unchecked Sendable {
         var quantizer: ScalarQuantizer? = nil
         /// Live count the quantizer was trained on.
         var quantizerTrainedOn: Int = 0
-        /// Cache lines prefetched per neighbour (0 = whole payload); see `prefetchLines`.
+        /// Cache lines prefetched per neighbour (0 = whole walk data); see `prefetchLines`.
         var prefetchLines: Int = 0
     }
 
-    /// Cache lines of each neighbour's payload prefetched before scoring (0 = all); starts at
+    /// Cache lines of each neighbour's walk data prefetched before scoring (0 = all); starts at
     /// `configuration.prefetchLines`. A tuning knob for benchmarks; safe to change between searches.
     public var prefetchLines: Int {
         get { state.pointee.prefetchLines }
@@ -177,10 +177,10 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// Approximate distance from the encoded query (in `context`) to the int8 codes of `id`.
     @inline(__always) func quantizedDistance(_ context: SearchContext, queryCorrection: Float, delta2: Float, _ id: UInt32) -> Float {
-        let p = store.payload(id)
+        let p = store.walkData(id)
         let codes = p.assumingMemoryBound(to: Int8.self)
         if isL2 { return delta2 * Float(csimd_l2sq_i8(context.queryCodes, codes, dimension)) }
-        let corr = p.load(fromByteOffset: layout.payloadBytes - 4, as: Float.self)
+        let corr = p.load(fromByteOffset: layout.walkDataBytes - 4, as: Float.self)
         return -(delta2 * Float(csimd_dot_i8(context.queryCodes, codes, dimension)) + corr + queryCorrection)
     }
 

@@ -14,16 +14,16 @@ enum NodeState: UInt8 {
 /// The fixed byte layout of one node record in the arena.
 ///
 /// A record is `[level-0 link count: UInt32][level-0 links: UInt32 × maxLinks0][pad to 64]`
-/// followed by the payload the graph walk reads: the f32 vector (`dim × 4` bytes), or with int8
+/// followed by the walk data (what the graph walk reads): the f32 vector (`dim × 4` bytes), or with int8
 /// quantization the codes (`dim` bytes) and a Float correction term. Records are `stride` bytes
-/// apart, `stride` a multiple of 64, so a payload starts on a cache line.
+/// apart, `stride` a multiple of 64, so the walk data starts on a cache line.
 struct NodeLayout: Sendable {
     let dimension: Int
     let maxLinks0: Int
     let maxLinksUpper: Int
     let quantized: Bool
-    let payloadOffset: Int
-    let payloadBytes: Int
+    let walkDataOffset: Int
+    let walkDataBytes: Int
     let stride: Int
     /// UInt32 words per upper level: a count and `maxLinksUpper` links.
     var upperWordsPerLevel: Int { maxLinksUpper + 1 }
@@ -33,9 +33,9 @@ struct NodeLayout: Sendable {
         self.maxLinks0 = 2 * m
         self.maxLinksUpper = m
         self.quantized = quantized
-        self.payloadOffset = (4 + 4 * maxLinks0 + 63) & ~63
-        self.payloadBytes = quantized ? ((dimension + 3) & ~3) + 4 : dimension * 4
-        self.stride = (payloadOffset + payloadBytes + 63) & ~63
+        self.walkDataOffset = (4 + 4 * maxLinks0 + 63) & ~63
+        self.walkDataBytes = quantized ? ((dimension + 3) & ~3) + 4 : dimension * 4
+        self.stride = (walkDataOffset + walkDataBytes + 63) & ~63
     }
 }
 
@@ -128,9 +128,9 @@ final class NodeStore: @unchecked Sendable {
         record(id).assumingMemoryBound(to: UInt32.self)
     }
 
-    /// The payload the walk reads: f32 vector, or int8 codes + Float correction.
-    @inline(__always) func payload(_ id: UInt32) -> UnsafeMutableRawPointer {
-        record(id) + layout.payloadOffset
+    /// The walk data: f32 vector, or int8 codes + Float correction.
+    @inline(__always) func walkData(_ id: UInt32) -> UnsafeMutableRawPointer {
+        record(id) + layout.walkDataOffset
     }
 
     /// The stored f32 vector of `id` (normalised for cosine).
@@ -139,7 +139,7 @@ final class NodeStore: @unchecked Sendable {
             return (chunk(id) + floatsOffset).assumingMemoryBound(to: Float.self)
                 + Int(id & NodeStore.chunkMask) &* layout.dimension
         }
-        return payload(id).assumingMemoryBound(to: Float.self)
+        return walkData(id).assumingMemoryBound(to: Float.self)
     }
 
     @inline(__always) func statePointer(_ id: UInt32) -> UnsafeMutablePointer<UInt8> {

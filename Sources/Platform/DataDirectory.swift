@@ -6,11 +6,11 @@ import Storage
 
 /// Everything one data directory holds, opened once per process.
 ///
-/// The node owns the LMDB environment; the collection registry, the platform records and the job
-/// queue hang off it as later rooms land. Opening checks that the directory is usable and that an
-/// existing environment was written by CampusSearch (a foreign LMDB environment is refused rather
-/// than written into).
-public final class Node: Sendable {
+/// The data directory owns the LMDB environment; the collection registry, the platform records and
+/// the job queue hang off it. Opening checks that the directory is usable and that an existing
+/// environment was written by CampusSearch (a foreign LMDB environment is refused rather than
+/// written into).
+public final class DataDirectory: Sendable {
     /// The format stamp written into a new data directory.
     public static let formatVersion = "campus-search/1"
 
@@ -29,7 +29,7 @@ public final class Node: Sendable {
         public let description: String
     }
 
-    /// How the node runs its text embeddings.
+    /// How the data directory runs its text embeddings.
     ///
     /// - `modelDirectory` (String?, default nil): all-MiniLM-L6-v2's files (`model.safetensors`, `vocab.txt`,
     ///   `config.json`); nil or missing files leave only `qdrant/bm25` available, with the reason kept.
@@ -44,7 +44,12 @@ public final class Node: Sendable {
         public init(modelDirectory: String? = nil) { self.modelDirectory = modelDirectory }
     }
 
-    public init(dataDirectory: String, embedding: EmbeddingOptions = .init(), logger: Logger = Logger(label: "campus-search.node")) throws {
+    /// Opens the LMDB environment of a data directory and checks (or writes) its format stamp,
+    /// without loading anything else: what the administrative commands use beside a running server.
+    ///
+    /// A directory whose first start was interrupted (the meta table exists, the stamp does not, and
+    /// no other table was created) is completed rather than refused.
+    public static func openEnvironment(path dataDirectory: String, logger: Logger = Logger(label: "campus-search.data")) throws -> Environment {
         let environment: Environment
         do {
             environment = try Environment.open(path: dataDirectory)
@@ -56,12 +61,12 @@ public final class Node: Sendable {
             throw OpenError(description: "cannot open data directory \(dataDirectory): \(error.message)")
         }
         let existing = try environment.tableNames()
-        let meta: Table<String, String> = try environment.table("campus.meta")
+        let meta: Table<String, String> = try environment.table(metaTable)
         let stamp = try environment.read { try meta.get("format", in: $0) }
         switch stamp {
         case Self.formatVersion:
             break
-        case nil where existing.isEmpty:
+        case nil where existing.allSatisfy({ $0 == metaTable }):
             try environment.write { txn in
                 try meta.put(Self.formatVersion, for: "format", in: txn)
                 try meta.put(ISO8601DateFormatter().string(from: Date()), for: "created", in: txn)
@@ -72,6 +77,14 @@ public final class Node: Sendable {
         case let other?:
             throw OpenError(description: "\(dataDirectory) was written by an incompatible version (\(other)); this build reads \(Self.formatVersion)")
         }
+        return environment
+    }
+
+    static let metaTable = "campus.meta"
+
+    public init(path dataDirectory: String, embedding: EmbeddingOptions = .init(), logger: Logger = Logger(label: "campus-search.data")) throws {
+        let environment = try Self.openEnvironment(path: dataDirectory, logger: logger)
+        let meta: Table<String, String> = try environment.table(Self.metaTable)
         self.dataDirectory = environment.path
         self.environment = environment
         self.meta = meta
