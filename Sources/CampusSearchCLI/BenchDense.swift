@@ -62,7 +62,7 @@ struct BenchDense: AsyncParsableCommand {
 
         // Build.
         let rssBefore = residentBytes()
-        var index = HNSWIndex(dimension: baseSet.dimension, metric: distance, configuration: configuration)
+        var index = try HNSWIndex(dimension: baseSet.dimension, metric: distance, configuration: configuration)
         let progress = ProgressBar("build", total: baseSet.count)
         let buildStart = DispatchTime.now()
         index.reserve(upTo: UInt32(baseSet.count - 1))
@@ -92,7 +92,7 @@ struct BenchDense: AsyncParsableCommand {
             let snap = index.snapshot()
             let snapshotSeconds = seconds(since: t0)
             let t1 = DispatchTime.now()
-            let restored = HNSWIndex(restoring: snap)
+            let restored = try HNSWIndex(restoring: snap)
             restoreSeconds = seconds(since: t1)
             let words: Int = snap.vectors.count + snap.level0Links.count + snap.upperLinks.count
             let bytes: Int = 4 * words + 2 * snap.states.count

@@ -4,8 +4,8 @@ import Search
 ///
 /// - `m` (Int, default 16): links per node on upper levels; level 0 keeps `2m`.
 /// - `efConstruct` (Int, default 100): beam width while building.
-/// - `fullScanThreshold` (Int, default 10 000): below this many allowed points (in KB of vectors, as
-///   Qdrant counts it, here: points) a filtered search scans exactly instead of walking the graph.
+/// - `fullScanThreshold` (Int, default 10 000, at most 2⁴⁰): below this many KB of allowed vectors (as
+///   Qdrant counts it) a filtered search scans exactly instead of walking the graph.
 public struct HNSWParameters: Codable, Sendable, Equatable {
     public var m: Int = 16
     public var efConstruct: Int = 100
@@ -17,16 +17,24 @@ public struct HNSWParameters: Codable, Sendable, Equatable {
         self.fullScanThreshold = fullScanThreshold
     }
 
+    /// The largest `full_scan_threshold` accepted (in KB of vectors; 1 PiB).
+    public static let maxFullScanThreshold = 1 << 40
+
     func validate(_ path: String) throws {
         guard (2...128).contains(m) else { throw CollectionError.validation("\(path).m: value \(m) invalid, must be from 2 to 128") }
         guard (4...4096).contains(efConstruct) else {
             throw CollectionError.validation("\(path).ef_construct: value \(efConstruct) invalid, must be from 4 to 4096")
         }
-        guard fullScanThreshold >= 0 else { throw CollectionError.validation("\(path).full_scan_threshold: must be ≥ 0") }
+        guard (0...Self.maxFullScanThreshold).contains(fullScanThreshold) else {
+            throw CollectionError.validation("\(path).full_scan_threshold: value \(fullScanThreshold) invalid, must be from 0 to \(Self.maxFullScanThreshold)")
+        }
     }
 }
 
 /// Qdrant's scalar quantization (`{"scalar": {"type": "int8", "quantile": 0.99, "always_ram": true}}`).
+///
+/// - `quantile` (Float?, default 0.99 when nil): the share of component values the int8 range covers,
+///   from 0.5 to 1 (Qdrant's bounds).
 public struct ScalarQuantization: Codable, Sendable, Equatable {
     public var quantile: Float? = nil
     public var alwaysRam: Bool? = nil
@@ -34,6 +42,26 @@ public struct ScalarQuantization: Codable, Sendable, Equatable {
         self.quantile = quantile
         self.alwaysRam = alwaysRam
     }
+
+    func validate(_ path: String) throws {
+        if let quantile, !(quantile >= 0.5 && quantile <= 1) {
+            throw CollectionError.validation("\(path).scalar.quantile: value \(quantile) invalid, must be from 0.5 to 1")
+        }
+    }
+}
+
+/// Bounds on what one collection may hold, so that no request can make the server allocate without
+/// limit (each named vector owns an index; each collection its tables and engines).
+///
+/// - `maxVectorsPerCollection` (Int, default 64, `CAMPUS_SEARCH_MAX_VECTORS_PER_COLLECTION`): named dense and
+///   sparse vectors of one collection together.
+/// - `maxCollections` (Int, default 1,000, `CAMPUS_SEARCH_MAX_COLLECTIONS`): collections of a data directory.
+/// - `maxVectorNameBytes` (Int, 255): the longest vector name (UTF-8 bytes).
+public struct CollectionLimits: Sendable, Equatable {
+    public var maxVectorsPerCollection = 64
+    public var maxCollections = 1_000
+    public var maxVectorNameBytes = 255
+    public init() {}
 }
 
 /// One dense vector space of a collection.
@@ -89,17 +117,35 @@ public struct CollectionConfig: Codable, Sendable, Equatable {
     /// Every name, dense first then sparse, each group sorted: the order vector slots are numbered in.
     var vectorNames: [String] { vectors.keys.sorted() + sparseVectors.keys.sorted() }
 
-    public func validate() throws {
-        for (name, vector) in vectors {
-            guard vector.size >= 1 && vector.size <= 65_536 else {
-                throw CollectionError.validation("vectors\(name.isEmpty ? "" : ".\(name)").size: value \(vector.size) invalid, must be from 1 to 65536")
+    /// Checks everything a collection's engines will be built with, against the same limits the
+    /// engines enforce (`HNSWIndex.problems`), and the collection limits; run before anything is
+    /// committed, so a collection that passes always opens.
+    public func validate(limits: CollectionLimits = .init()) throws {
+        try hnsw.validate("hnsw_config")
+        let count = vectors.count + sparseVectors.count
+        guard count <= limits.maxVectorsPerCollection else {
+            throw CollectionError.validation("vectors: \(count) named vectors, at most \(limits.maxVectorsPerCollection) are allowed per collection")
+        }
+        try quantization.map { try $0.validate("quantization_config") }
+        for name in vectors.keys.sorted() + sparseVectors.keys.sorted() {
+            guard name.utf8.count <= limits.maxVectorNameBytes, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw CollectionError.validation("vectors: the name `\(name.prefix(64))` must be at most \(limits.maxVectorNameBytes) bytes without control characters")
             }
-            try vector.hnsw?.validate("vectors.\(name).hnsw_config")
+        }
+        for (name, vector) in vectors.sorted(by: { $0.key < $1.key }) {
+            let path = name.isEmpty ? "vectors" : "vectors.\(name)"
+            guard vector.size >= 1 && vector.size <= HNSWIndex.maxDimension else {
+                throw CollectionError.validation("\(path).size: value \(vector.size) invalid, must be from 1 to \(HNSWIndex.maxDimension)")
+            }
+            try vector.hnsw?.validate("\(path).hnsw_config")
+            try vector.quantization?.validate("\(path).quantization_config")
+            let engine = HNSWIndex.configuration(for: vector, collection: self)
+            let problems = HNSWIndex.problems(dimension: vector.size, configuration: engine)
+            guard problems.isEmpty else { throw CollectionError.validation("\(path): \(problems.joined(separator: "; "))") }
         }
         for name in sparseVectors.keys where vectors[name] != nil {
             throw CollectionError.invalid("vector name `\(name)` is used for both a dense and a sparse vector")
         }
-        try hnsw.validate("hnsw_config")
     }
 
     func hnswParameters(for name: String) -> HNSWParameters { vectors[name]?.hnsw ?? hnsw }

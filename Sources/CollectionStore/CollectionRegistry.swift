@@ -1,37 +1,72 @@
 import Foundation
+import Logging
 import Storage
 
 /// The collections of one data directory: created, listed, opened and deleted by name.
 ///
 /// All collections are loaded when the registry opens; a collection is usable as soon as `create`
 /// returns, and `delete` removes all its records in one transaction.
+///
+/// A stored collection that cannot be opened (its record does not decode, its configuration cannot
+/// build its engines, its points cannot be read) never stops the others: it is logged, listed in
+/// `unavailable` (and so on `/readyz`), answers `collectionUnavailable`, and can be deleted.
 public final class CollectionRegistry: @unchecked Sendable {
     let environment: Environment
     let tables: StoreTables
+    public let limits: CollectionLimits
     private let lock = NSLock()
     private var collections: [String: VectorCollection] = [:]
+    /// Stored collections that could not be opened: name → (cid, reason).
+    private var broken: [String: (cid: UInt32?, reason: String)] = [:]
+    static let logger = Logger(label: "campus-search.collections")
 
-    public init(environment: Environment) throws {
+    public init(environment: Environment, limits: CollectionLimits = .init()) throws {
         self.environment = environment
+        self.limits = limits
         self.tables = try StoreTables(environment: environment)
-        let records = try environment.read { txn in try tables.registry.entries(in: txn).map(\.value.value) }
-        for record in records {
-            collections[record.name] = try VectorCollection(record: record, environment: environment, tables: tables)
+        let stored: [(String, Result<CollectionRecord, any Error>)] = try environment.read { txn in
+            var out: [(String, Result<CollectionRecord, any Error>)] = []
+            try tables.registry.withCursor(in: txn) { cursor in
+                var entry = try cursor.first()
+                while entry != nil {
+                    let name = String(decoding: cursor.currentKeyBytes, as: UTF8.self)
+                    out.append((name, Result { try JSONDecoder().decode(CollectionRecord.self, from: Data(cursor.currentValueBytes)) }))
+                    entry = try cursor.next()
+                }
+            }
+            return out
+        }
+        for (name, decoded) in stored {
+            do {
+                let record = try decoded.get()
+                collections[name] = try VectorCollection(record: record, environment: environment, tables: tables)
+            } catch {
+                let reason = "\(error)"
+                broken[name] = ((try? decoded.get())?.cid, reason)
+                Self.logger.error("collection cannot be opened; it answers an error until deleted", metadata: ["collection": "\(name)", "reason": "\(reason)"])
+            }
         }
     }
 
-    /// Collection names in alphabetical order.
+    /// Collection names in alphabetical order (unavailable ones included).
     public func names() -> [String] {
-        lock.withLock { collections.keys.sorted() }
+        lock.withLock { (Array(collections.keys) + Array(broken.keys)).sorted() }
+    }
+
+    /// Collections that exist but could not be opened, with the reason.
+    public var unavailable: [(name: String, reason: String)] {
+        lock.withLock { broken.map { ($0.key, $0.value.reason) }.sorted { $0.name < $1.name } }
     }
 
     public func collection(named name: String) throws -> VectorCollection {
-        guard let collection = lock.withLock({ collections[name] }) else { throw CollectionError.collectionNotFound(name) }
-        return collection
+        let (collection, failure) = lock.withLock { (collections[name], broken[name]) }
+        if let collection { return collection }
+        if let failure { throw CollectionError.collectionUnavailable(name, reason: failure.reason) }
+        throw CollectionError.collectionNotFound(name)
     }
 
     public func exists(_ name: String) -> Bool {
-        lock.withLock { collections[name] != nil }
+        lock.withLock { collections[name] != nil || broken[name] != nil }
     }
 
     /// Checkpoints every collection with writes its persisted graphs do not hold. Returns how many.
@@ -46,52 +81,93 @@ public final class CollectionRegistry: @unchecked Sendable {
         return written
     }
 
-    /// Checks a collection name the way Qdrant does.
+    /// Checks a collection name the way Qdrant does (1…255 bytes, not `.` or `..`, no `/`, `\\`, NUL)
+    /// and also refuses control characters (CR, LF, tabs …), which have no place in a name that goes
+    /// into URLs, logs and metric labels.
     public static func validate(name: String) throws {
         guard !name.isEmpty, name.utf8.count <= 255 else {
             throw CollectionError.validation("collection_name: length must be from 1 to 255")
         }
-        guard name != ".", name != "..", !name.contains("/"), !name.contains("\0") else {
-            throw CollectionError.validation("collection_name: `\(name)` is not a valid collection name")
+        let control = name.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+        guard name != ".", name != "..", !name.contains("/"), !name.contains("\\"), !control else {
+            throw CollectionError.validation("collection_name: `\(name.debugDescription.dropFirst().dropLast())` is not a valid collection name")
         }
     }
 
-    /// Creates a collection; 409 (`collectionExists`) when the name is taken.
+    /// Creates a collection; `collectionExists` when the name is taken. The configuration is fully
+    /// validated (engines included) before the record is committed.
     @discardableResult
     public func create(name: String, config: CollectionConfig) throws -> VectorCollection {
         try Self.validate(name: name)
-        try config.validate()
+        try config.validate(limits: limits)
         return try lock.withLock {
-            if collections[name] != nil { throw CollectionError.collectionExists(name) }
+            if collections[name] != nil || broken[name] != nil { throw CollectionError.collectionExists(name) }
+            guard collections.count + broken.count < limits.maxCollections else {
+                throw CollectionError.validation("collections: at most \(limits.maxCollections) collections are allowed")
+            }
             let record: CollectionRecord = try environment.write { txn in
                 let nextKey = Keys.counter(0, "next_cid")
-                let cid = UInt32(try tables.counters.get(nextKey, in: txn) ?? 1)
+                guard let cid = UInt32(exactly: try tables.counters.get(nextKey, in: txn) ?? 1), cid < .max else {
+                    throw CollectionError.storage("the collection counter is exhausted or damaged")
+                }
                 try tables.counters.put(UInt64(cid) + 1, for: nextKey, in: txn)
                 let slots = Dictionary(uniqueKeysWithValues: config.vectorNames.enumerated().map { ($0.element, UInt16($0.offset)) })
                 let record = CollectionRecord(cid: cid, name: name, config: config, slots: slots, createdAt: Date())
                 try tables.registry.put(JSONStored(record), for: name, in: txn)
                 return record
             }
-            let collection = try VectorCollection(record: record, environment: environment, tables: tables)
-            collections[name] = collection
-            return collection
+            do {
+                let collection = try VectorCollection(record: record, environment: environment, tables: tables)
+                collections[name] = collection
+                return collection
+            } catch {
+                // Validation makes this unreachable; if it is reached, take the record back so the
+                // directory never holds a collection that cannot open.
+                try? environment.write { txn in _ = try tables.registry.delete(name, in: txn) }
+                throw error
+            }
         }
     }
 
-    /// Deletes a collection and every record of it. Returns false when it did not exist.
+    /// Checkpoints the collections whose writes since their last checkpoint would make a restart
+    /// replay too much (see `VectorCollection.needsCheckpoint(byVolume:)`). Returns how many.
+    @discardableResult
+    public func checkpointByVolume(minimumVectors: Int) throws -> Int {
+        let all = lock.withLock { Array(collections.values) }
+        var written = 0
+        for collection in all where collection.needsCheckpoint(byVolume: minimumVectors) {
+            try collection.checkpoint()
+            written += 1
+        }
+        return written
+    }
+
+    /// Deletes a collection and every record of it (points, ids, vectors, counters and graph
+    /// checkpoints), also one that could not be opened. Returns false when it did not exist.
     @discardableResult
     public func delete(name: String) throws -> Bool {
         try lock.withLock {
-            guard let collection = collections[name] else { return false }
-            let prefix = Keys.prefix(collection.cid)
+            let cid: UInt32?
+            if let collection = collections[name] {
+                cid = collection.cid
+            } else if let failure = broken[name] {
+                cid = failure.cid
+            } else {
+                return false
+            }
             try environment.write { txn in
                 try tables.registry.delete(name, in: txn)
-                try Self.deleteAll(prefix, from: tables.points, in: txn)
-                try Self.deleteAll(prefix, from: tables.ids, in: txn)
-                try Self.deleteAll(prefix, from: tables.vectors, in: txn)
-                try Self.deleteAll(prefix, from: tables.counters, in: txn)
+                if let cid {
+                    let prefix = Keys.prefix(cid)
+                    try Self.deleteAll(prefix, from: tables.points, in: txn)
+                    try Self.deleteAll(prefix, from: tables.ids, in: txn)
+                    try Self.deleteAll(prefix, from: tables.vectors, in: txn)
+                    try Self.deleteAll(prefix, from: tables.counters, in: txn)
+                    try Self.deleteAll(prefix, from: tables.graphs, in: txn)
+                }
             }
             collections[name] = nil
+            broken[name] = nil
             return true
         }
     }

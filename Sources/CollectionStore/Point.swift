@@ -72,13 +72,19 @@ func prepareDense(_ vector: [Float], config: DenseVectorConfig, name: String) th
         throw CollectionError.invalid("vector `\(name)` contains NaN or infinite values")
     }
     guard config.distance == .cosine else { return vector }
-    var norm: Float = 0
-    for x in vector { norm += x * x }
-    guard norm > 0 else {
+    // The norm in Double: a Float sum of squares overflows for components past about 1.8e19 and
+    // would normalise the vector to zeros or NaN.
+    var norm: Double = 0
+    for x in vector { norm += Double(x) * Double(x) }
+    guard norm > 0, norm.isFinite else {
         throw CollectionError.invalid("vector `\(name)` is a zero vector, which has no direction under Cosine distance")
     }
     let scale = 1 / norm.squareRoot()
-    return vector.map { $0 * scale }
+    let normalised = vector.map { Float(Double($0) * scale) }
+    guard normalised.contains(where: { $0 != 0 }), normalised.allSatisfy(\.isFinite) else {
+        throw CollectionError.invalid("vector `\(name)` cannot be normalised for Cosine distance")
+    }
+    return normalised
 }
 
 /// Checks a sparse vector and sorts it by index.

@@ -38,8 +38,10 @@ public struct QueryRequest: Sendable {
 }
 
 extension VectorCollection {
-    /// The largest `limit + offset` a query may ask for.
+    /// The largest `limit + offset` a query (or a prefetch's `limit`) may ask for.
     public static let maxQueryLimit = 100_000
+    /// The most prefetches one query may hold, counting nested ones (each runs a search).
+    public static let maxPrefetches = 64
 
     /// Runs a query: prefetches (with the root filter ANDed in), then the root ranking, offset, limit.
     public func query(_ request: QueryRequest) throws -> [PointRecord] {
@@ -49,9 +51,11 @@ extension VectorCollection {
     private func runQuery(_ request: QueryRequest) throws -> [PointRecord] {
         guard request.limit >= 1 else { throw CollectionError.validation("limit: value \(request.limit) invalid, must be 1 or larger") }
         guard request.offset >= 0 else { throw CollectionError.validation("offset: value \(request.offset) invalid, must be 0 or larger") }
-        guard request.limit + request.offset <= Self.maxQueryLimit else {
-            throw CollectionError.validation("limit + offset: \(request.limit + request.offset) exceeds the maximum \(Self.maxQueryLimit)")
+        // Compared without adding, so no offset can overflow.
+        guard request.limit <= Self.maxQueryLimit, request.offset <= Self.maxQueryLimit - request.limit else {
+            throw CollectionError.validation("limit + offset: \(request.limit) + \(request.offset) exceeds the maximum \(Self.maxQueryLimit)")
         }
+        try Self.checkPrefetches(request)
         if request.query == nil && request.prefetch.isEmpty {
             // Qdrant: no query and no prefetch → points in id order, like scroll.
             let page = try scroll(offset: nil, limit: request.limit + request.offset, filter: request.filter, withPayload: request.withPayload, withVector: request.withVector)
@@ -67,6 +71,22 @@ extension VectorCollection {
             }
         }
         return try CollectionMetrics.stage("fetch") { try records(items, withPayload: request.withPayload, withVector: request.withVector) }
+    }
+
+    /// Bounds a query's prefetch tree: at most `maxPrefetches` nodes, each limit within `maxQueryLimit`.
+    static func checkPrefetches(_ request: QueryRequest) throws {
+        var count = 0
+        var pending = request.prefetch
+        while let prefetch = pending.popLast() {
+            count += 1
+            guard count <= maxPrefetches else {
+                throw CollectionError.validation("prefetch: more than \(maxPrefetches) prefetches in one query")
+            }
+            guard prefetch.limit >= 1, prefetch.limit <= maxQueryLimit else {
+                throw CollectionError.validation("prefetch.limit: value \(prefetch.limit) invalid, must be from 1 to \(maxQueryLimit)")
+            }
+            pending.append(contentsOf: prefetch.prefetch)
+        }
     }
 
     struct Ranked {

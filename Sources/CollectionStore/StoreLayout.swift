@@ -73,7 +73,21 @@ enum Keys {
 }
 
 /// A point's stored record: `[n: UInt8][sort key: n bytes][version: UInt64 BE][payload JSON]`.
+///
+/// Payloads are written at most `VectorCollection.maxPayloadDepth` levels deep and read back with a
+/// margin above that bound, so neither side recurses without limit; a record past it (written by an
+/// older version, or damaged) decodes as `DamagedPayload`, keeping its id and version.
 struct StoredPoint {
+    /// The id and version of a record whose payload cannot be parsed.
+    struct DamagedPayload: Error {
+        let id: PointID
+        let version: UInt64
+        let reason: String
+    }
+
+    /// The nesting bound used when reading stored payloads back.
+    static let readDepth = VectorCollection.maxPayloadDepth + 16
+
     var id: PointID
     var version: UInt64
     var payload: [String: JSONValue]
@@ -97,8 +111,14 @@ struct StoredPoint {
         }
         self.id = id
         self.version = bytes[(1 + n)..<(9 + n)].reduce(0) { $0 << 8 | UInt64($1) }
-        guard case .object(let payload) = try JSONText.parse(bytes[(9 + n)...], maxDepth: .max) else {
-            throw CollectionError.storage("corrupt point payload")
+        let parsed: JSONValue
+        do {
+            parsed = try JSONText.parse(bytes[(9 + n)...], maxDepth: Self.readDepth)
+        } catch {
+            throw DamagedPayload(id: id, version: version, reason: "\(error)")
+        }
+        guard case .object(let payload) = parsed else {
+            throw DamagedPayload(id: id, version: version, reason: "the payload is not a JSON object")
         }
         self.payload = payload
     }
@@ -124,9 +144,12 @@ enum VectorCoding {
         return bytes
     }
 
+    /// Decodes a stored sparse vector; bytes whose length does not match their count decode as empty.
     static func decodeSparse(_ bytes: [UInt8]) -> (indices: [UInt32], values: [Float]) {
         bytes.withUnsafeBytes { raw in
+            guard raw.count >= 4 else { return ([], []) }
             let n = Int(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+            guard raw.count == 4 + 8 * n else { return ([], []) }
             let indices = (0..<n).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 + $0 * 4, as: UInt32.self)) }
             let values = (0..<n).map {
                 Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 + n * 4 + $0 * 4, as: UInt32.self)))

@@ -9,9 +9,11 @@ extension HNSWIndex {
     static func configuration(for vector: DenseVectorConfig, collection: CollectionConfig) -> HNSWConfiguration {
         let params = vector.hnsw ?? collection.hnsw
         let pointsPerKB = 1024.0 / Double(max(vector.size, 1) * 4)
+        // Clamped: a threshold past the 2³² ids an index can hold means "always scan".
+        let threshold = min(Double(params.fullScanThreshold) * pointsPerKB, Double(UInt32.max))
         var configuration = HNSWConfiguration(
             m: params.m, efConstruct: params.efConstruct, ef: params.efConstruct,
-            fullScanThreshold: max(1, Int(Double(params.fullScanThreshold) * pointsPerKB))
+            fullScanThreshold: max(1, Int(threshold))
         )
         if let scalar = vector.quantization ?? collection.quantization {
             configuration.quantization = .int8(quantile: scalar.quantile ?? 0.99, oversampling: 2, rescore: true)

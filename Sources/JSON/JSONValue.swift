@@ -81,3 +81,25 @@ extension JSONValue: Codable {
         }
     }
 }
+
+extension JSONValue {
+    /// How deeply arrays and objects nest: 0 for a scalar, 1 for `[]` or `{"a": 1}`, and so on.
+    /// Iterative, so it is safe on any value (recursion over user data is bounded elsewhere by this).
+    public var nestingDepth: Int {
+        var deepest = 0
+        var pending: [(JSONValue, Int)] = [(self, 0)]
+        while let (value, depth) = pending.popLast() {
+            switch value {
+            case .array(let items):
+                deepest = max(deepest, depth + 1)
+                for item in items { pending.append((item, depth + 1)) }
+            case .object(let fields):
+                deepest = max(deepest, depth + 1)
+                for item in fields.values { pending.append((item, depth + 1)) }
+            default:
+                deepest = max(deepest, depth)
+            }
+        }
+        return deepest
+    }
+}

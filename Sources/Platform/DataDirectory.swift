@@ -82,13 +82,16 @@ public final class DataDirectory: Sendable {
 
     static let metaTable = "campus.meta"
 
-    public init(path dataDirectory: String, embedding: EmbeddingOptions = .init(), logger: Logger = Logger(label: "campus-search.data")) throws {
+    public init(
+        path dataDirectory: String, embedding: EmbeddingOptions = .init(), collectionLimits: CollectionLimits = .init(),
+        logger: Logger = Logger(label: "campus-search.data")
+    ) throws {
         let environment = try Self.openEnvironment(path: dataDirectory, logger: logger)
         let meta: Table<String, String> = try environment.table(Self.metaTable)
         self.dataDirectory = environment.path
         self.environment = environment
         self.meta = meta
-        self.collections = try CollectionRegistry(environment: environment)
+        self.collections = try CollectionRegistry(environment: environment, limits: collectionLimits)
 
         var embedders = EmbedderRegistry()
         var unavailable: String?

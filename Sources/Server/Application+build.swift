@@ -1,8 +1,9 @@
+import CollectionStore
 import Foundation
 import Hummingbird
 import Logging
 import Metrics
-import CollectionStore
+import NIOCore
 import Platform
 
 /// The request context of every route.
@@ -22,36 +23,41 @@ public func buildApplication(
 
     var embedding = DataDirectory.EmbeddingOptions(modelDirectory: configuration.modelDirectory)
     embedding.threads = configuration.embeddingThreads
-    let node = try DataDirectory(path: configuration.dataDirectory, embedding: embedding, logger: logger)
-    let router = buildRouter(node: node, configuration: configuration)
+    let dataDirectory = try DataDirectory(
+        path: configuration.dataDirectory, embedding: embedding, collectionLimits: configuration.collectionLimits, logger: logger
+    )
+    let router = buildRouter(dataDirectory: dataDirectory, configuration: configuration)
+    let idle = configuration.idleTimeout.components
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "campus-search"
         ),
-        services: [CheckpointService(registry: node.collections, interval: configuration.checkpointInterval, logger: logger)],
+        services: [
+            CheckpointService(
+                registry: dataDirectory.collections, interval: configuration.checkpointInterval,
+                volumeVectors: configuration.checkpointVectors, logger: logger
+            ),
+        ],
         logger: logger
     )
 }
 
-func buildRouter(node: DataDirectory, configuration: ServerConfiguration) -> Router<AppRequestContext> {
+func buildRouter(dataDirectory: DataDirectory, configuration: ServerConfiguration) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SlowRequestMiddleware(thresholdMilliseconds: configuration.slowRequestMilliseconds))
-    HealthRoutes(node: node).register(on: router)
-    QdrantRoutes(
-        registry: node.collections, maxBodyBytes: configuration.maxBodyBytes,
-        inference: InferenceResolver(embedders: node.embedders, unavailableReason: node.embeddingUnavailableReason)
-    ).register(on: router)
-    router.get("metrics") { _, _ -> Response in
-        let storage = StorageGauges.shared
-        storage.update(from: node)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: CampusMetrics.exposition()))
-        )
-    }
+    let qdrant = QdrantAPI(
+        registry: dataDirectory.collections, maxBodyBytes: configuration.maxBodyBytes,
+        inference: InferenceResolver(embedders: dataDirectory.embedders, unavailableReason: dataDirectory.embeddingUnavailableReason)
+    )
+    router.addRoutes(ServiceController().routes)
+    router.addRoutes(HealthController(dataDirectory: dataDirectory).routes)
+    router.addRoutes(MetricsController(dataDirectory: dataDirectory).routes)
+    router.addRoutes(CollectionsController(api: qdrant).routes, atPath: "collections")
+    router.addRoutes(PointsController(api: qdrant).routes, atPath: "collections")
+    router.addRoutes(QueryController(api: qdrant).routes, atPath: "collections")
     return router
 }

@@ -7,27 +7,40 @@ import ServiceLifecycle
 /// checkpoints only bound how much replay an open needs.
 ///
 /// - `interval` (Duration, default 60 s): how often collections with new writes are checkpointed.
+/// - `volumeVectors` (Int, default 20,000): checked every `volumeCheck` (1 s): a collection with this
+///   many vectors written since its checkpoint (and at least an eighth of its size) is checkpointed
+///   at once, so a burst of writes cannot make the next start replay for long.
 struct CheckpointService: Service {
     let registry: CollectionRegistry
     let interval: Duration
+    let volumeVectors: Int
+    var volumeCheck: Duration = .seconds(1)
     let logger: Logger
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            var sincePeriodic: Duration = .zero
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                checkpoint(reason: "periodic")
+                let step = min(volumeCheck, interval)
+                try await Task.sleep(for: step)
+                sincePeriodic += step
+                if sincePeriodic >= interval {
+                    sincePeriodic = .zero
+                    checkpoint(reason: "periodic") { try registry.checkpointAll() }
+                } else {
+                    checkpoint(reason: "volume") { try registry.checkpointByVolume(minimumVectors: volumeVectors) }
+                }
             }
         }
-        checkpoint(reason: "shutdown")
+        checkpoint(reason: "shutdown") { try registry.checkpointAll() }
     }
 
-    private func checkpoint(reason: String) {
+    private func checkpoint(reason: String, _ body: () throws -> Int) {
         do {
-            let count = try registry.checkpointAll()
+            let count = try body()
             if count > 0 { logger.info("checkpointed HNSW graphs", metadata: ["collections": "\(count)", "reason": "\(reason)"]) }
         } catch {
-            logger.error("checkpoint failed", metadata: ["error": "\(error)"])
+            logger.error("checkpoint failed", metadata: ["error": "\(error)", "reason": "\(reason)"])
         }
     }
 }

@@ -1,3 +1,4 @@
+import CollectionStore
 import Logging
 
 /// How `campus-search serve` runs.
@@ -18,6 +19,14 @@ import Logging
 /// - `concurrencyOnEventLoops` (Bool, `CAMPUS_SEARCH_NIO_EXECUTOR`, `1` or `0`, default `1`): run Swift
 ///   concurrency's global executor on SwiftNIO's event loops, so a request is read, handled and answered
 ///   on one thread (the process-wide switch itself is made by the `serve` command before it starts).
+/// - `idleTimeout` (Duration, `CAMPUS_SEARCH_IDLE_TIMEOUT_SECONDS`, default 30 s): a connection that sends
+///   nothing for this long is closed — also one stuck half-way through its request headers or body, so
+///   a slow client cannot hold a connection forever.
+/// - `checkpointVectors` (Int, `CAMPUS_SEARCH_CHECKPOINT_VECTORS`, default 20,000): a collection with at
+///   least this many dense vectors written since its last graph checkpoint (and at least an eighth of
+///   its size) is checkpointed within a second, so restart time stays bounded under heavy writes.
+/// - `collectionLimits` (`CAMPUS_SEARCH_MAX_COLLECTIONS`, default 1,000; `CAMPUS_SEARCH_MAX_VECTORS_PER_COLLECTION`,
+///   default 64): see `CollectionLimits`.
 public struct ServerConfiguration: Sendable, Equatable {
     public var host: String = "127.0.0.1"
     public var port: Int = 6333
@@ -30,6 +39,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How often HNSW graphs with new writes are checkpointed (and once at graceful shutdown).
     public var checkpointInterval: Duration = .seconds(60)
     public var concurrencyOnEventLoops: Bool = true
+    public var idleTimeout: Duration = .seconds(30)
+    public var checkpointVectors: Int = 20_000
+    public var collectionLimits = CollectionLimits()
 
     public init() {}
 
@@ -88,6 +100,30 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_SLOW_REQUEST_MS", value: slow, expected: "milliseconds ≥ 0")
             }
             self.slowRequestMilliseconds = value
+        }
+        if let seconds = environment["CAMPUS_SEARCH_IDLE_TIMEOUT_SECONDS"] {
+            guard let value = Double(seconds), value > 0, value <= 86_400 else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_IDLE_TIMEOUT_SECONDS", value: seconds, expected: "seconds in (0, 86400]")
+            }
+            self.idleTimeout = .milliseconds(Int(value * 1000))
+        }
+        if let vectors = environment["CAMPUS_SEARCH_CHECKPOINT_VECTORS"] {
+            guard let value = Int(vectors), value >= 1 else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_CHECKPOINT_VECTORS", value: vectors, expected: "a vector count ≥ 1")
+            }
+            self.checkpointVectors = value
+        }
+        if let count = environment["CAMPUS_SEARCH_MAX_COLLECTIONS"] {
+            guard let value = Int(count), (1...1_000_000).contains(value) else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_MAX_COLLECTIONS", value: count, expected: "a count 1...1000000")
+            }
+            self.collectionLimits.maxCollections = value
+        }
+        if let count = environment["CAMPUS_SEARCH_MAX_VECTORS_PER_COLLECTION"] {
+            guard let value = Int(count), (1...4096).contains(value) else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_MAX_VECTORS_PER_COLLECTION", value: count, expected: "a count 1...4096")
+            }
+            self.collectionLimits.maxVectorsPerCollection = value
         }
         if let flag = environment["CAMPUS_SEARCH_NIO_EXECUTOR"] {
             guard flag == "0" || flag == "1" else {

@@ -9,8 +9,8 @@ final class StorageGauges: Sendable {
     private let used = Gauge(label: "campus_storage_used_bytes")
     private let readers = Gauge(label: "campus_storage_readers")
 
-    func update(from node: DataDirectory) {
-        guard let report = try? node.storageReport() else { return }
+    func update(from dataDirectory: DataDirectory) {
+        guard let report = try? dataDirectory.storageReport() else { return }
         mapSize.record(report.mapSizeBytes)
         used.record(report.usedBytes)
         readers.record(report.readers)

@@ -40,7 +40,7 @@ func recall(_ approximate: [[SearchHit]], _ exact: [[SearchHit]]) -> Double {
 func makeIndex(count: Int, dim: Int, metric: DistanceMetric, configuration: HNSWConfiguration = .init(efConstruct: 64),
                seed: UInt64 = 7, threads: Int = 1) throws -> (HNSWIndex, [[Float]]) {
     let data = clusteredVectors(count: count, dim: dim, seed: seed)
-    let index = HNSWIndex(dimension: dim, metric: metric, configuration: configuration)
+    let index = try HNSWIndex(dimension: dim, metric: metric, configuration: configuration)
     try index.insert(batch: data.enumerated().map { (UInt32($0.offset), $0.element) }, threads: threads)
     return (index, data)
 }

@@ -23,14 +23,14 @@ struct HNSWIndexTests {
     @Test("scores follow Qdrant: cosine/dot give the dot product, euclid the distance")
     func scoreConventions() throws {
         let a: [Float] = [3, 4], b: [Float] = [1, 0]
-        let cosine = HNSWIndex(dimension: 2, metric: .cosine)
+        let cosine = try HNSWIndex(dimension: 2, metric: .cosine)
         try cosine.insert(id: 0, vector: a)
         #expect(abs(try cosine.search(b, limit: 1)[0].score - 0.6) < 1e-6)
         #expect(cosine.vector(id: 0).map { $0.map { ($0 * 10).rounded() } } == [6, 8])
-        let dot = HNSWIndex(dimension: 2, metric: .dot)
+        let dot = try HNSWIndex(dimension: 2, metric: .dot)
         try dot.insert(id: 0, vector: a)
         #expect(try dot.search(b, limit: 1)[0].score == 3)
-        let euclid = HNSWIndex(dimension: 2, metric: .euclid)
+        let euclid = try HNSWIndex(dimension: 2, metric: .euclid)
         try euclid.insert(id: 0, vector: a)
         #expect(abs(try euclid.search(b, limit: 1)[0].score - Float(20).squareRoot()) < 1e-5)
     }
@@ -39,7 +39,7 @@ struct HNSWIndexTests {
     func concurrentInsertAndSearch() throws {
         let dim = 16
         let data = clusteredVectors(count: 1_500, dim: dim, seed: 3)
-        let index = HNSWIndex(dimension: dim, metric: .euclid, configuration: .init(efConstruct: 48))
+        let index = try HNSWIndex(dimension: dim, metric: .euclid, configuration: .init(efConstruct: 48))
         try index.insert(id: 0, vector: data[0])
         let done = ManagedFlag()
         let searcher = Thread {
@@ -152,7 +152,7 @@ struct HNSWIndexTests {
         index.remove(id: 5)
         let snapshot = index.snapshot()
         #expect(snapshot.inconsistency == nil)
-        let restored = HNSWIndex(restoring: snapshot)
+        let restored = try HNSWIndex(restoring: snapshot)
         #expect(restored.count == index.count)
         #expect(restored.snapshot() == snapshot)
         let queries = clusteredVectors(count: 20, dim: 12, seed: 41)
@@ -183,13 +183,13 @@ struct HNSWIndexTests {
         }
         let snapshot = index.snapshot()
         #expect(snapshot.quantizerRange.count == 2)
-        let restored = HNSWIndex(restoring: snapshot)
+        let restored = try HNSWIndex(restoring: snapshot)
         #expect(try restored.search(queries[0], limit: 10) == index.search(queries[0], limit: 10))
     }
 
     @Test("bad input throws a typed error and changes nothing")
     func badInput() throws {
-        let index = HNSWIndex(dimension: 3, metric: .cosine)
+        let index = try HNSWIndex(dimension: 3, metric: .cosine)
         try index.insert(id: 1, vector: [1, 2, 3])
         #expect(throws: VectorError.wrongDimension(expected: 3, actual: 2)) { try index.insert(id: 2, vector: [1, 2]) }
         #expect(throws: VectorError.nonFinite(index: 1)) { try index.insert(id: 1, vector: [1, .nan, 3]) }
@@ -204,7 +204,7 @@ struct HNSWIndexTests {
         #expect(!index.contains(id: 5))
         let stored = try #require(index.vector(id: 1))
         #expect(abs(stored[2] - Float(3) / Float(14).squareRoot()) < 1e-6)
-        let empty = HNSWIndex(dimension: 3, metric: .dot)
+        let empty = try HNSWIndex(dimension: 3, metric: .dot)
         #expect(try empty.search([1, 2, 3], limit: 5).isEmpty)
     }
 }

@@ -6,7 +6,7 @@ public enum VectorQuantization: Sendable, Equatable, Hashable, Codable {
     /// `limit × oversampling` candidates rescored with the f32 vectors when `rescore` is true.
     ///
     /// - `quantile` (Float, default 0.99): the fraction of component values the code range covers;
-    ///   the rest are clipped (Qdrant's `quantile`). Must lie in (0.5, 1].
+    ///   the rest are clipped (Qdrant's `quantile`). Must lie in [0.5, 1].
     /// - `oversampling` (Float, default 2): how many more candidates than `limit` to rescore; ≥ 1.
     /// - `rescore` (Bool, default true): rescore with f32 vectors; false returns approximate scores.
     case int8(quantile: Float, oversampling: Float, rescore: Bool)
@@ -71,7 +71,7 @@ public struct HNSWConfiguration: Sendable, Equatable, Hashable, Codable {
         if prefetchLines < 0 { out.append("prefetchLines must be ≥ 0, got \(prefetchLines)") }
         if exactCostFactor < 0 { out.append("exactCostFactor must be ≥ 0, got \(exactCostFactor)") }
         if case .int8(let quantile, let oversampling, _) = quantization {
-            if !(quantile > 0.5 && quantile <= 1) { out.append("quantile must be in (0.5, 1], got \(quantile)") }
+            if !(quantile >= 0.5 && quantile <= 1) { out.append("quantile must be from 0.5 to 1, got \(quantile)") }
             if !(oversampling >= 1) { out.append("oversampling must be at least 1, got \(oversampling)") }
         }
         return out

@@ -12,7 +12,7 @@ extension HNSWIndex {
         guard Int(id) < configuration.maxElements else {
             throw VectorError.idOutOfRange(id: id, maxElements: configuration.maxElements)
         }
-        if int8Settings != nil, state.pointee.quantizer == nil {
+        if int8Settings != nil, loadTop().quantizer == nil {
             prepared.withUnsafeBufferPointer { trainQuantizer(sample: $0) }
         }
         try prepared.withUnsafeBufferPointer { try insertPrepared(id: id, vector: $0.baseAddress!) }
@@ -33,7 +33,7 @@ extension HNSWIndex {
             prepared += try prepare(item.vector)
         }
         if let maxID = batch.lazy.map(\.id).max() { reserve(upTo: maxID) }
-        if int8Settings != nil, state.pointee.quantizer == nil {
+        if int8Settings != nil, loadTop().quantizer == nil {
             let sampleCount = min(batch.count, 20_000)
             prepared.withUnsafeBufferPointer {
                 trainQuantizer(sample: UnsafeBufferPointer(rebasing: $0[0..<sampleCount * dimension]))
@@ -112,11 +112,11 @@ extension HNSWIndex {
         csimd_spin_lock(entryLock)
         var holdsEntryLock = true
         defer { if holdsEntryLock { csimd_spin_unlock(entryLock) } }
-        let entry = state.pointee.entryPoint
-        let top = state.pointee.maxLevel
+        let published = loadTop()
+        let entry = published.entryPoint
+        let top = published.maxLevel
         if entry == .max {
-            state.pointee.entryPoint = id
-            state.pointee.maxLevel = level
+            publishTop(published.with(entryPoint: id, maxLevel: level))
             return
         }
         if level <= top {
@@ -148,8 +148,8 @@ extension HNSWIndex {
             }
         }
         if level > top {
-            state.pointee.entryPoint = id
-            state.pointee.maxLevel = level
+            // Still under `entryLock` (taken above for an insert that raises the top).
+            publishTop(loadTop().with(entryPoint: id, maxLevel: level))
         }
     }
 
@@ -162,7 +162,7 @@ extension HNSWIndex {
 
     /// Writes the int8 codes of `id` from its stored f32 vector. Caller holds `quantLock`.
     func encode(_ id: UInt32) {
-        guard let quantizer = state.pointee.quantizer else { return }
+        guard let quantizer = loadTop().quantizer else { return }
         let p = store.walkData(id)
         let corr = quantizer.encode(store.vector(id), into: p.assumingMemoryBound(to: Int8.self))
         p.storeBytes(of: corr, toByteOffset: layout.walkDataBytes - 4, as: Float.self)
@@ -288,7 +288,7 @@ extension HNSWIndex {
         guard let settings = int8Settings else { return }
         withLock(quantLock) {
             let q = ScalarQuantizer(training: sample, dimension: dimension, quantile: settings.quantile)
-            state.pointee.quantizer = q
+            withLock(entryLock) { publishTop(loadTop().with(quantizer: q)) }
             state.pointee.quantizerTrainedOn = max(1, sample.count / dimension)
             let bound = state.pointee.idBound
             for i in 0..<bound {

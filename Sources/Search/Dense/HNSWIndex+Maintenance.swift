@@ -26,7 +26,7 @@ extension HNSWIndex {
                 repair(n, level: l, dropping: [id: neighbours])
             }
         }
-        if state.pointee.entryPoint == id { chooseNewEntryPoint() }
+        if loadTop().entryPoint == id { chooseNewEntryPoint() }
     }
 
     /// Turns a deleted slot back to empty (its vector stays readable for stale links).
@@ -95,8 +95,7 @@ extension HNSWIndex {
                     bestLevel = l
                 }
             }
-            state.pointee.entryPoint = best
-            state.pointee.maxLevel = max(bestLevel, 0)
+            publishTop(loadTop().with(entryPoint: best, maxLevel: max(bestLevel, 0)))
         }
     }
 

@@ -14,7 +14,7 @@ extension HNSWIndex {
         if let ef, ef < 1 { throw VectorError.invalidLimit(ef) }
         let prepared = try prepare(query)
         let live = count
-        guard live > 0, state.pointee.entryPoint != .max else { return [] }
+        guard live > 0, loadTop().entryPoint != .max else { return [] }
         let efValue = max(ef ?? configuration.ef, limit)
         if let allowed = filter.allowedCount {
             if allowed == 0 { return [] }
@@ -46,15 +46,16 @@ extension HNSWIndex {
 
     func graphSearch<F: CandidateFilter>(_ query: UnsafePointer<Float>, limit: Int, ef: Int, filter: F) -> [SearchHit] {
         pool.withContext(capacity: state.pointee.idBound) { context in
-            let entry = state.pointee.entryPoint
-            let top = state.pointee.maxLevel
+            let published = loadTop()
+            let entry = published.entryPoint
+            let top = published.maxLevel
             guard entry != .max, store.hasSlot(entry) else { return [] }
             var walkEf = ef
             var quantized = false
             var rescoreCount = limit
             var delta2: Float = 0
             var queryCorrection: Float = 0
-            if let settings = int8Settings, let quantizer = state.pointee.quantizer {
+            if let settings = int8Settings, let quantizer = published.quantizer {
                 quantized = true
                 rescoreCount = max(limit, Int((Float(limit) * settings.oversampling).rounded(.up)))
                 walkEf = max(ef, rescoreCount)

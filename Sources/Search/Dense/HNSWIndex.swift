@@ -34,7 +34,7 @@ public final class HNSWIndex: @unchecked Sendable {
     let lockMask: UInt32 = (1 << 16) - 1
     /// Serialises chunk growth and `idBound` updates.
     let growLock: UnsafeMutablePointer<UInt32>
-    /// Guards `entry`; held for a whole insert when that insert raises the top level.
+    /// Serialises publications of `top`; held for a whole insert when that insert raises the top level.
     let entryLock: UnsafeMutablePointer<UInt32>
     /// Serialises remove, update and vacuum.
     let maintenanceLock: UnsafeMutablePointer<UInt32>
@@ -43,20 +43,18 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// Mutable scalars kept outside Swift's exclusivity tracking (read without locks by searches).
     let state: UnsafeMutablePointer<IndexState>
+    /// Where searches start (entry point, top level, quantizer), published as one value; see `GraphTop`.
+    let top: ManagedAtomic<GraphTop>
+    /// The striped node locks live in zero pages (256 KB that become resident only as they are used).
+    private let lockPages: ZeroedPages
 
     let liveCounter = ManagedAtomic<Int>(0)
     let deletedCounter = ManagedAtomic<Int>(0)
     let upperBytes = ManagedAtomic<Int>(0)
 
     struct IndexState {
-        /// Entry point id, or `UInt32.max` when the graph is empty.
-        var entryPoint: UInt32 = .max
-        /// Top level of the graph (level of the entry point).
-        var maxLevel: Int = 0
         /// One past the largest id ever inserted.
         var idBound: Int = 0
-        /// The quantizer (int8 mode, once trained).
-        var quantizer: ScalarQuantizer? = nil
         /// Live count the quantizer was trained on.
         var quantizerTrainedOn: Int = 0
         /// Cache lines prefetched per neighbour (0 = whole walk data); see `prefetchLines`.
@@ -75,11 +73,22 @@ public final class HNSWIndex: @unchecked Sendable {
 
     // MARK: - Creating
 
-    /// An empty index of `dimension`-d vectors under `metric`.
-    /// Preconditions: `dimension` in 1...65_000 and `configuration.problems` empty (validate first).
-    public init(dimension: Int, metric: DistanceMetric, configuration: HNSWConfiguration = .init()) {
-        precondition((1...65_000).contains(dimension), "dimension must be in 1...65000")
-        precondition(configuration.problems.isEmpty, configuration.problems.joined(separator: "; "))
+    /// The largest vector dimension an index takes (Qdrant's limit).
+    public static let maxDimension = 65_536
+
+    /// Why an index of `dimension`-d vectors with `configuration` cannot be built, one sentence each;
+    /// empty when it can. The collection layer checks this before it commits a collection.
+    public static func problems(dimension: Int, configuration: HNSWConfiguration) -> [String] {
+        var out: [String] = []
+        if !(1...maxDimension).contains(dimension) { out.append("dimension must be from 1 to \(maxDimension), got \(dimension)") }
+        return out + configuration.problems
+    }
+
+    /// An empty index of `dimension`-d vectors under `metric`. Throws `VectorError.invalidConfiguration`
+    /// when `problems(dimension:configuration:)` is not empty. An empty index holds a few kilobytes.
+    public init(dimension: Int, metric: DistanceMetric, configuration: HNSWConfiguration = .init()) throws {
+        let problems = Self.problems(dimension: dimension, configuration: configuration)
+        guard problems.isEmpty else { throw VectorError.invalidConfiguration(problems.joined(separator: "; ")) }
         self.dimension = dimension
         self.metric = metric
         self.configuration = configuration
@@ -93,8 +102,8 @@ public final class HNSWIndex: @unchecked Sendable {
         pool = SearchContextPool(maxLinks: layout.maxLinks0, dimension: dimension)
         isL2 = metric == .euclid
         levelMultiplier = 1 / log(Double(max(configuration.m, 2)))
-        nodeLocks = .allocate(capacity: 1 << 16)
-        nodeLocks.initialize(repeating: 0, count: 1 << 16)
+        lockPages = ZeroedPages(byteCount: (1 << 16) * MemoryLayout<UInt32>.stride)
+        nodeLocks = lockPages.base.bindMemory(to: UInt32.self, capacity: 1 << 16)
         growLock = .allocate(capacity: 4)
         growLock.initialize(repeating: 0, count: 4)
         entryLock = growLock + 1
@@ -102,6 +111,7 @@ public final class HNSWIndex: @unchecked Sendable {
         quantLock = growLock + 3
         state = .allocate(capacity: 1)
         state.initialize(to: IndexState())
+        top = ManagedAtomic(GraphTop.empty)
         state.pointee.prefetchLines = configuration.prefetchLines
         if configuration.initialCapacity > 0 {
             store.ensureCapacity(for: UInt32(min(configuration.initialCapacity, configuration.maxElements) - 1))
@@ -109,7 +119,7 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     deinit {
-        nodeLocks.deallocate()
+        lockPages.deallocate()
         growLock.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
@@ -184,6 +194,15 @@ public final class HNSWIndex: @unchecked Sendable {
         return -(delta2 * Float(csimd_dot_i8(context.queryCodes, codes, dimension)) + corr + queryCorrection)
     }
 
+    // MARK: - Publishing the top
+
+    /// The current entry point, top level and quantizer, as one publication.
+    @inline(__always) func loadTop() -> GraphTop { top.load(ordering: .acquiring) }
+
+    /// Replaces the published top. The caller holds `entryLock`, so publications never overwrite
+    /// each other's fields.
+    @inline(__always) func publishTop(_ new: GraphTop) { top.store(new, ordering: .releasing) }
+
     // MARK: - Locks
 
     @inline(__always) func lockNode(_ id: UInt32) { csimd_spin_lock(nodeLocks + Int(id & lockMask)) }
@@ -206,5 +225,38 @@ public final class HNSWIndex: @unchecked Sendable {
         z ^= z >> 31
         let u = (Double(z >> 11) + 1) / Double(1 << 53)  // (0, 1]
         return min(Int(-log(u) * levelMultiplier), 30)
+    }
+}
+
+/// Where every search and insert starts: the entry point, the graph's top level and the int8
+/// quantizer (nil without quantization or before training), as one immutable value.
+///
+/// Memory ordering: a writer builds a new `GraphTop` and stores it with `.releasing` while holding
+/// `HNSWIndex.entryLock`; readers load it once per operation with `.acquiring`. A reader therefore
+/// sees the three fields of one publication together (never one insert's entry point with another's
+/// level), and every write made before the publication (the entry node's vector, links and codes) is
+/// visible to it. Codes re-encoded after a quantizer is retrained may lag it briefly; rescoring with
+/// f32 vectors absorbs that.
+final class GraphTop: AtomicReference, Sendable {
+    /// The entry node, or `UInt32.max` when the graph is empty.
+    let entryPoint: UInt32
+    /// The level of the entry node.
+    let maxLevel: Int
+    let quantizer: ScalarQuantizer?
+
+    static let empty = GraphTop(entryPoint: .max, maxLevel: 0, quantizer: nil)
+
+    init(entryPoint: UInt32, maxLevel: Int, quantizer: ScalarQuantizer?) {
+        self.entryPoint = entryPoint
+        self.maxLevel = maxLevel
+        self.quantizer = quantizer
+    }
+
+    func with(entryPoint: UInt32, maxLevel: Int) -> GraphTop {
+        GraphTop(entryPoint: entryPoint, maxLevel: maxLevel, quantizer: quantizer)
+    }
+
+    func with(quantizer: ScalarQuantizer?) -> GraphTop {
+        GraphTop(entryPoint: entryPoint, maxLevel: maxLevel, quantizer: quantizer)
     }
 }

@@ -21,21 +21,47 @@ public struct HNSWSnapshot: Sendable, Equatable, Codable {
     public var upperLinks: [UInt32]
     public var quantizerRange: [Float]
 
-    /// Why the snapshot cannot be restored, or nil when it is consistent.
+    /// Why the snapshot cannot be restored, or nil when it is consistent. Checks everything a walk
+    /// relies on (sizes, states, levels, every link count and link target), so a damaged checkpoint is
+    /// refused instead of crashing a later search.
     public var inconsistency: String? {
         let m = configuration.m
-        if !configuration.problems.isEmpty { return configuration.problems.joined(separator: "; ") }
-        if !(1...65_000).contains(dimension) { return "dimension \(dimension) out of range" }
-        if idBound < 0 || states.count != idBound || levels.count != idBound { return "states/levels do not match idBound" }
-        if vectors.count != idBound * dimension { return "vectors hold \(vectors.count) floats, expected \(idBound * dimension)" }
-        if level0Links.count != idBound * (1 + 2 * m) { return "level-0 links have the wrong size" }
+        let problems = HNSWIndex.problems(dimension: dimension, configuration: configuration)
+        if !problems.isEmpty { return problems.joined(separator: "; ") }
+        if idBound < 0 || idBound > configuration.maxElements || states.count != idBound || levels.count != idBound {
+            return "states/levels do not match idBound"
+        }
+        let (vectorCount, overflow) = idBound.multipliedReportingOverflow(by: dimension)
+        if overflow || vectors.count != vectorCount { return "vectors hold \(vectors.count) floats, expected \(idBound) × \(dimension)" }
+        let words0 = 1 + 2 * m
+        if level0Links.count != idBound * words0 { return "level-0 links have the wrong size" }
+        if levels.contains(where: { $0 > 30 }) { return "a node level above 30" }
         let upperWords = levels.reduce(0) { $0 + Int($1) } * (1 + m)
         if upperLinks.count != upperWords { return "upper links hold \(upperLinks.count) words, expected \(upperWords)" }
-        if idBound > 0, entryPoint != .max, Int(entryPoint) >= idBound { return "entry point outside the ids" }
-        for (i, link) in level0Links.enumerated() where i % (1 + 2 * m) != 0 && Int(link) >= max(idBound, 1) && link != 0 {
-            return "a level-0 link points past the ids"
-        }
         for s in states where NodeState(rawValue: s) == nil { return "unknown node state \(s)" }
+        if !(quantizerRange.isEmpty || (quantizerRange.count == 2 && quantizerRange.allSatisfy(\.isFinite))) {
+            return "quantizer range must be empty or two finite numbers"
+        }
+        if idBound > 0, entryPoint != .max {
+            guard Int(entryPoint) < idBound else { return "entry point outside the ids" }
+            guard Int(levels[Int(entryPoint)]) == maxLevel else { return "maxLevel differs from the entry point's level" }
+        }
+        func linksValid(_ words: ArraySlice<UInt32>, maxLinks: Int) -> Bool {
+            guard let count = words.first, Int(count) <= maxLinks else { return false }
+            return words.dropFirst().prefix(Int(count)).allSatisfy { Int($0) < idBound }
+        }
+        for node in 0..<idBound where !linksValid(level0Links[(node * words0)..<((node + 1) * words0)], maxLinks: 2 * m) {
+            return "node \(node) has a level-0 link count or target out of range"
+        }
+        var cursor = 0
+        for node in 0..<idBound {
+            for _ in 0..<Int(levels[node]) {
+                guard linksValid(upperLinks[cursor..<(cursor + 1 + m)], maxLinks: m) else {
+                    return "node \(node) has an upper link count or target out of range"
+                }
+                cursor += 1 + m
+            }
+        }
         return nil
     }
 }
@@ -74,27 +100,27 @@ extension HNSWIndex {
                     }
                 }
             }
-            let range = state.pointee.quantizer.map { [$0.lower, $0.upper] } ?? []
+            let published = loadTop()
+            let range = published.quantizer.map { [$0.lower, $0.upper] } ?? []
             return HNSWSnapshot(
                 dimension: dim, metric: metric, configuration: configuration,
-                entryPoint: state.pointee.entryPoint, maxLevel: state.pointee.maxLevel, idBound: bound,
+                entryPoint: published.entryPoint, maxLevel: published.maxLevel, idBound: bound,
                 states: states, levels: levels, vectors: vectors, level0Links: links0, upperLinks: upper,
                 quantizerRange: range)
         }
     }
 
     /// Rebuilds an index from a snapshot by copying its arrays into place (no graph construction).
-    /// Traps on an inconsistent snapshot; use `restore(_:)` to get an error instead.
-    public convenience init(restoring snapshot: HNSWSnapshot) {
-        if let problem = snapshot.inconsistency { preconditionFailure("inconsistent HNSW snapshot: \(problem)") }
-        self.init(dimension: snapshot.dimension, metric: snapshot.metric, configuration: snapshot.configuration)
+    /// Throws `HNSWSnapshotError` when the snapshot is inconsistent.
+    public convenience init(restoring snapshot: HNSWSnapshot) throws {
+        if let problem = snapshot.inconsistency { throw HNSWSnapshotError(reason: problem) }
+        try self.init(dimension: snapshot.dimension, metric: snapshot.metric, configuration: snapshot.configuration)
         load(snapshot)
     }
 
     /// Rebuilds an index from a snapshot, or throws `HNSWSnapshotError` when it is inconsistent.
     public static func restore(_ snapshot: HNSWSnapshot) throws -> HNSWIndex {
-        if let problem = snapshot.inconsistency { throw HNSWSnapshotError(reason: problem) }
-        return HNSWIndex(restoring: snapshot)
+        try HNSWIndex(restoring: snapshot)
     }
 
     private func load(_ snapshot: HNSWSnapshot) {
@@ -103,11 +129,13 @@ extension HNSWIndex {
         let words0 = 1 + layout.maxLinks0
         if bound > 0 { store.ensureCapacity(for: UInt32(bound - 1)) }
         state.pointee.idBound = bound
-        state.pointee.entryPoint = bound == 0 ? .max : snapshot.entryPoint
-        state.pointee.maxLevel = snapshot.maxLevel
+        var quantizer: ScalarQuantizer?
         if snapshot.quantizerRange.count == 2 {
-            state.pointee.quantizer = ScalarQuantizer(lower: snapshot.quantizerRange[0], upper: snapshot.quantizerRange[1], dimension: dim)
+            quantizer = ScalarQuantizer(lower: snapshot.quantizerRange[0], upper: snapshot.quantizerRange[1], dimension: dim)
             state.pointee.quantizerTrainedOn = 1 << 30
+        }
+        withLock(entryLock) {
+            publishTop(GraphTop(entryPoint: bound == 0 ? .max : snapshot.entryPoint, maxLevel: snapshot.maxLevel, quantizer: quantizer))
         }
         var live = 0, deleted = 0, upperWords = 0
         snapshot.vectors.withUnsafeBufferPointer { v in
@@ -142,7 +170,7 @@ extension HNSWIndex {
         liveCounter.store(live, ordering: .relaxed)
         deletedCounter.store(deleted, ordering: .relaxed)
         upperBytes.store(upperWords * 4, ordering: .relaxed)
-        if int8Settings != nil, state.pointee.quantizer == nil, live > 0 { requantize() }
+        if int8Settings != nil, loadTop().quantizer == nil, live > 0 { requantize() }
     }
 }
 

@@ -55,7 +55,10 @@ final class NodeStore: @unchecked Sendable {
     static let maxChunks = (1 << 32) >> chunkShift
 
     let layout: NodeLayout
+    /// The chunk directory: `maxChunks` pointers (8 MB), in zero pages that become resident only as
+    /// chunks are added, so an empty index costs one page, not 8 MB.
     let chunks: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let directory: ZeroedPages
     let floatsOffset: Int
     let statesOffset: Int
     let levelsOffset: Int
@@ -78,8 +81,9 @@ final class NodeStore: @unchecked Sendable {
         upperOffset = offset
         offset += n * MemoryLayout<UnsafeMutablePointer<UInt32>?>.stride
         chunkBytes = (offset + 63) & ~63
-        chunks = .allocate(capacity: NodeStore.maxChunks)
-        chunks.initialize(repeating: nil, count: NodeStore.maxChunks)
+        directory = ZeroedPages(byteCount: NodeStore.maxChunks * MemoryLayout<UnsafeMutableRawPointer?>.stride)
+        // Zero bytes are `nil` pointers: the directory starts empty without being written.
+        chunks = directory.base.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: NodeStore.maxChunks)
     }
 
     deinit {
@@ -89,7 +93,7 @@ final class NodeStore: @unchecked Sendable {
             for i in 0..<NodeStore.chunkSize { upper[i]?.deallocate() }
             base.deallocate()
         }
-        chunks.deallocate()
+        directory.deallocate()
     }
 
     /// Slots available without growing.

@@ -11,6 +11,8 @@ public enum VectorError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidLimit(Int)
     /// An id at or past `HNSWConfiguration.maxElements`.
     case idOutOfRange(id: UInt32, maxElements: Int)
+    /// The index cannot be built with these parameters (dimension, m, quantization …).
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum VectorError: Error, Equatable, Sendable, CustomStringConvertible {
             return "limit must be positive, got \(limit)"
         case .idOutOfRange(let id, let maxElements):
             return "point id \(id) is outside the index capacity of \(maxElements) points"
+        case .invalidConfiguration(let problems):
+            return "invalid index configuration: \(problems)"
         }
     }
 }

@@ -273,7 +273,9 @@ enum QdrantWire {
         guard let value, value != .null else { return }
         let params = try object(value, "params")
         if let ef = try int(params["hnsw_ef"], "params.hnsw_ef") {
-            guard ef >= 1 else { throw QdrantError.validation("params.hnsw_ef: value \(ef) invalid, must be 1 or larger") }
+            guard ef >= 1, ef <= VectorCollection.maxQueryLimit else {
+                throw QdrantError.validation("params.hnsw_ef: value \(ef) invalid, must be from 1 to \(VectorCollection.maxQueryLimit)")
+            }
             request.hnswEf = ef
         }
         request.exact = try bool(params["exact"], "params.exact") ?? false
@@ -338,6 +340,14 @@ enum QdrantWire {
     }
 
     // MARK: Collections
+
+    static func distanceName(_ metric: DistanceMetric) -> String {
+        switch metric {
+        case .cosine: "Cosine"
+        case .dot: "Dot"
+        case .euclid: "Euclid"
+        }
+    }
 
     static func distance(_ value: JSONValue?, _ field: String) throws -> DistanceMetric {
         switch value {

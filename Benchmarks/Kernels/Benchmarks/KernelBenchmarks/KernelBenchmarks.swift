@@ -37,7 +37,7 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations { blackHole(csimd_dot_i8(codesA, codesB, dim)) }
         }
         Benchmark("exact scan 20k×\(dim) (DRAM-bound)", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(3))) { benchmark in
-            let index = HNSWIndex(dimension: dim, metric: .dot)
+            let index = try HNSWIndex(dimension: dim, metric: .dot)
             var batch: [(id: UInt32, vector: [Float])] = []
             for i in 0..<20_000 {
                 let v: [Float] = (0..<dim).map { d in Float(((d + i) * 13) % 101) / 101 }

@@ -1,0 +1,65 @@
+import CollectionStore
+import Hummingbird
+import JSON
+
+/// `/collections`: list, create, inspect, delete, existence, and payload indexes.
+struct CollectionsController<Context: RequestContext>: Sendable {
+    let api: QdrantAPI
+
+    var routes: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.get(use: list)
+        routes.put(":collection", use: create)
+        routes.get(":collection", use: info)
+        routes.delete(":collection", use: delete)
+        routes.get(":collection/exists", use: exists)
+        routes.put(":collection/index", use: createIndex)
+        routes.delete(":collection/index/:field", use: dropIndex)
+        return routes
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            .object([("collections", .array(api.registry.names().map { .object([("name", .string($0))]) }))])
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let name = try api.collectionName(context)
+            let body = try await api.readBody(request)
+            try api.registry.create(name: name, config: try QdrantWire.createCollection(body))
+            return .bool(true)
+        }
+    }
+
+    @Sendable func info(_ request: Request, context: Context) async -> Response {
+        await api.respond { CollectionInfoWire.info(try api.collection(context)) }
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async -> Response {
+        await api.respond { .bool(try api.registry.delete(name: try api.collectionName(context))) }
+    }
+
+    @Sendable func exists(_ request: Request, context: Context) async -> Response {
+        await api.respond { .object([("exists", .bool(api.registry.exists(try api.collectionName(context))))]) }
+    }
+
+    @Sendable func createIndex(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            guard let field = try QdrantWire.string(body["field_name"], "field_name") else { throw QdrantError.format("missing field `field_name`") }
+            let schema = try QdrantWire.payloadFieldSchema(body["field_schema"])
+            return api.updateResult(try target.createPayloadIndex(field: field, schema: schema), request)
+        }
+    }
+
+    @Sendable func dropIndex(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let field = try QdrantAPI.pathParameter("field", context)
+            return api.updateResult(try target.dropPayloadIndex(field: field), request)
+        }
+    }
+}
