@@ -24,17 +24,12 @@ public final class CollectionRegistry: @unchecked Sendable {
         self.environment = environment
         self.limits = limits
         self.tables = try StoreTables(environment: environment)
+        // Read as raw bytes, so one record that does not decode cannot hide the others.
+        let rawRegistry: Table<String, [UInt8]> = try environment.table(tables.registry.name)
         let stored: [(String, Result<CollectionRecord, any Error>)] = try environment.read { txn in
-            var out: [(String, Result<CollectionRecord, any Error>)] = []
-            try tables.registry.withCursor(in: txn) { cursor in
-                var entry = try cursor.first()
-                while entry != nil {
-                    let name = String(decoding: cursor.currentKeyBytes, as: UTF8.self)
-                    out.append((name, Result { try JSONDecoder().decode(CollectionRecord.self, from: Data(cursor.currentValueBytes)) }))
-                    entry = try cursor.next()
-                }
+            try rawRegistry.entries(in: txn).map { name, bytes in
+                (name, Result { try JSONDecoder().decode(CollectionRecord.self, from: Data(bytes)) })
             }
-            return out
         }
         for (name, decoded) in stored {
             do {
