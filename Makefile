@@ -14,6 +14,7 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 -m pytest -q Tests/e2e
+	bash Tests/fuzz/schemathesis.sh 60
 
 setup:
 	bash scripts/setup.sh

@@ -56,6 +56,7 @@ func buildRouter(dataDirectory: DataDirectory, configuration: ServerConfiguratio
     router.addRoutes(ServiceController().routes)
     router.addRoutes(HealthController(dataDirectory: dataDirectory).routes)
     router.addRoutes(MetricsController(dataDirectory: dataDirectory).routes)
+    router.addRoutes(OpenAPIController().routes)
     router.addRoutes(CollectionsController(api: qdrant).routes, atPath: "collections")
     router.addRoutes(PointsController(api: qdrant).routes, atPath: "collections")
     router.addRoutes(QueryController(api: qdrant).routes, atPath: "collections")
