@@ -45,3 +45,50 @@ public indirect enum WireValue: Sendable {
         return out
     }
 }
+
+extension WireValue {
+    /// The value indented as JavaScript's `JSON.stringify(value, null, indent)` writes it (what zod
+    /// error messages look like on the wire): one member per line, `": "` after keys, `[]` and `{}`
+    /// for empty containers.
+    public func prettyPrinted(indent: Int = 2) -> String {
+        var out: [UInt8] = []
+        writePretty(into: &out, indent: indent, level: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func writePretty(into out: inout [UInt8], indent: Int, level: Int) {
+        func newline(_ level: Int) {
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
+        }
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                item.writePretty(into: &out, indent: indent, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields) where !fields.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in fields.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                JSONText.writeString(key, into: &out)
+                out.append(contentsOf: ": ".utf8)
+                value.writePretty(into: &out, indent: indent, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "}"))
+        case .json(.array(let items)) where !items.isEmpty:
+            WireValue.array(items.map { .json($0) }).writePretty(into: &out, indent: indent, level: level)
+        case .json(.object(let fields)) where !fields.isEmpty:
+            WireValue.object(fields.keys.sorted().compactMap { key in fields[key].map { (key, .json($0)) } })
+                .writePretty(into: &out, indent: indent, level: level)
+        default:
+            write(into: &out)
+        }
+    }
+}
