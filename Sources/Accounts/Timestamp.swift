@@ -9,10 +9,14 @@ extension Date {
     }
 
     /// Whole milliseconds since 1970, rounded down; dates too far out for Int64 are clamped.
+    ///
+    /// The nearest whole millisecond is stepped back when that date lies after this one, so that
+    /// `Date(millisecondsSince1970: m).millisecondsSince1970 == m` for every m (a `Date` keeps seconds since
+    /// 2001, so a plain floor of `timeIntervalSince1970 × 1000` can land one below: −0.001 s gave −2 ms).
     public var millisecondsSince1970: Int64 {
-        let value = (timeIntervalSince1970 * 1000).rounded(.down)
-        guard value.isFinite else { return value > 0 ? .max : .min }
-        return Int64(exactly: value) ?? (value > 0 ? .max : .min)
+        let nearest = (timeIntervalSince1970 * 1000).rounded()
+        guard nearest.isFinite, let milliseconds = Int64(exactly: nearest) else { return nearest > 0 ? .max : .min }
+        return Date(millisecondsSince1970: milliseconds) > self && milliseconds > .min ? milliseconds - 1 : milliseconds
     }
 
     /// This date truncated to whole milliseconds (what a record stores).

@@ -326,6 +326,11 @@ struct RecordsTests {
         #expect(Date(millisecondsSince1970: -1).iso8601Milliseconds == "1969-12-31T23:59:59.999Z")
         let date = Date(timeIntervalSince1970: 1_767_430_800.0427)
         #expect(date.millisecondsSince1970 == 1_767_430_800_042)
-        #expect(Date(millisecondsSince1970: date.millisecondsSince1970).millisecondsSince1970 == 1_767_430_800_042)
+        #expect(Date(timeIntervalSince1970: -0.0005).millisecondsSince1970 == -1)
+        var random = SystemRandomNumberGenerator()
+        let samples: [Int64] = [0, -1, 1, -999, 999, .max, .min] + (0..<10_000).map { _ in Int64.random(in: -4_000_000_000_000...4_000_000_000_000, using: &random) }
+        for milliseconds in samples {
+            #expect(Date(millisecondsSince1970: milliseconds).millisecondsSince1970 == milliseconds, "\(milliseconds)")
+        }
     }
 }

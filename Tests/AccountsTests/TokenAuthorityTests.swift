@@ -144,7 +144,7 @@ struct TokenAuthorityTests {
           {"kty": "EC", "crv": "P-256", "kid": "ec-1", "alg": "ES256", "use": "sig",
            "x": "\(Self.base64URL(fromBase64: ecParameters.x))", "y": "\(Self.base64URL(fromBase64: ecParameters.y))"},
           {"kty": "RSA", "kid": "rsa-1", "n": "\(Self.base64URL(rsaPrimitives.modulus))", "e": "\(Self.base64URL(rsaPrimitives.publicExponent))"},
-          {"kty": "oct", "kid": "secret-in-a-public-file", "k": "c2VjcmV0"}
+          {"kty": "oct", "kid": "secret-in-a-public-file", "k": "dGhlLXN5bW1ldHJpYy1rZXktc29tZW9uZS1wdXQtaW4tYS1wdWJsaWMtZmlsZQ"}
         ]}
         """
         let path = temporaryDirectory() + ".jwks.json"
@@ -181,7 +181,7 @@ struct TokenAuthorityTests {
         #expect(await Self.refusal(authority, "\(noKid).\(parts[1]).\(parts[2])") == Self.unauthorized("ES256 tokens must name their key (kid)"))
         // The symmetric key of the file was skipped: HS256 with it and its kid is checked against the secret only.
         let octSigned = JWTKeyCollection()
-        await octSigned.add(hmac: HMACKey(from: "secret"), digestAlgorithm: .sha256, kid: "secret-in-a-public-file")
+        await octSigned.add(hmac: HMACKey(from: "the-symmetric-key-someone-put-in-a-public-file"), digestAlgorithm: .sha256, kid: "secret-in-a-public-file")
         #expect(await Self.refusal(authority, try await octSigned.sign(Self.claims(), kid: "secret-in-a-public-file")) == Self.unauthorized("the signature does not verify"))
     }
 
