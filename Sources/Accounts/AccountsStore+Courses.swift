@@ -40,7 +40,7 @@ extension AccountsStore {
         } else {
             try checkSlugIsFree(course.slug, in: organizationID, txn: txn)
         }
-        try courses.put(try encode(course), for: Keys.id(id), in: txn)
+        try put(course, courses, id, in: txn)
         try courseSlugs.put(Keys.id(id), for: Self.slugKey(course.slug, organizationID), in: txn)
         try index(course, in: txn)
         try bump(Counter.courses, by: 1, in: txn)
@@ -57,9 +57,9 @@ extension AccountsStore {
     }
 
     package func course(id: UUID, in scope: TenantScope, txn: ReadTransaction) throws -> Course {
-        guard let data = try courses.get(Keys.id(id), in: txn) else { throw Self.courseNotFound }
-        let course = try decode(Course.self, data)
-        guard scope.contains(course.organizationID) else { throw Self.courseNotFound }
+        guard let course = try record(Course.self, courses, id, in: txn), scope.contains(course.organizationID) else {
+            throw Self.courseNotFound
+        }
         return course
     }
 
@@ -149,7 +149,7 @@ extension AccountsStore {
             try index(course, in: txn)
         }
         course.updatedAt = max(timestamp(), course.createdAt)
-        try courses.put(try encode(course), for: Keys.id(id), in: txn)
+        try put(course, courses, id, in: txn)
         return course
     }
 
@@ -237,5 +237,9 @@ extension AccountsStore {
         }
         if let code = course.generationCode, code.count > 32 { throw .badRequest("Generation code must be at most 32 characters.") }
         guard course.settings.objectValue != nil else { throw .badRequest("Course settings must be a JSON object.") }
+        for (name, document) in [("settings", course.settings), ("generationProgress", course.generationProgress ?? .null)]
+        where document.nestingDepth(limit: RecordFields.maxDepth) > RecordFields.maxDepth {
+            throw .badRequest("Course \(name) nest more than \(RecordFields.maxDepth) levels deep.")
+        }
     }
 }

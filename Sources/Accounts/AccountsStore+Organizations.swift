@@ -21,7 +21,7 @@ extension AccountsStore {
             throw AccountsError.conflict("An organization named \"\(name)\" already exists.")
         }
         let organization = Organization(id: id, name: name, slug: Slug.organization(name: name, createdAt: createdAt), tier: tier, createdAt: createdAt)
-        try organizations.put(try encode(organization), for: Keys.id(id), in: txn)
+        try put(organization, organizations, id, in: txn)
         try organizationsByName.put(Keys.id(id), for: folded, in: txn)
         try organizationsByCreated.put([], for: Keys.position(createdAt, id), in: txn)
         try bump(Counter.organizations, by: 1, in: txn)
@@ -47,7 +47,7 @@ extension AccountsStore {
     }
 
     package func organization(id: UUID, in txn: ReadTransaction) throws -> Organization? {
-        try organizations.get(Keys.id(id), in: txn).map { try decode(Organization.self, $0) }
+        try record(Organization.self, organizations, id, in: txn)
     }
 
     /// The organisation with `id` if `scope` may see it; `notFound("Organization not found")` otherwise.
@@ -112,7 +112,7 @@ extension AccountsStore {
             organization.storageQuotaBytes = tier.storageQuotaBytes
         }
         organization.updatedAt = max(timestamp(), organization.createdAt)
-        try organizations.put(try encode(organization), for: Keys.id(id), in: txn)
+        try put(organization, organizations, id, in: txn)
         return organization
     }
 

@@ -36,7 +36,7 @@ extension AccountsStore {
             organization.storageUsedBytes = overflow ? 0 : max(0, sum)
         }
         organization.updatedAt = max(timestamp(), organization.createdAt)
-        try organizations.put(try encode(organization), for: Keys.id(organizationID), in: txn)
+        try put(organization, organizations, organizationID, in: txn)
         return organization
     }
 }

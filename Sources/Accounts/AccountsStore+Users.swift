@@ -79,7 +79,7 @@ extension AccountsStore {
                         isActive: new.isActive, fullName: new.fullName, createdAt: createdAt)
         let id = Keys.id(user.id), position = Keys.position(createdAt, user.id)
         let organization = Keys.id(user.organizationID), role = Keys.role(user.role)
-        try users.put(try encode(user), for: id, in: txn)
+        try put(user, users, user.id, in: txn)
         try usersByEmail.put(id, for: folded, in: txn)
         try usersByCreated.put([], for: position, in: txn)
         try usersByRole.put([], for: [role] + position, in: txn)
@@ -111,7 +111,7 @@ extension AccountsStore {
     }
 
     package func user(id: UUID, in txn: ReadTransaction) throws -> User? {
-        try users.get(Keys.id(id), in: txn).map { try decode(User.self, $0) }
+        try record(User.self, users, id, in: txn)
     }
 
     /// The user whose address is `email` (case-insensitively), or nil.
@@ -165,7 +165,7 @@ extension AccountsStore {
 
     /// Writes a changed user (role and/or activation) with its role indexes and counters.
     func save(_ user: User, replacing old: User, in txn: WriteTransaction) throws {
-        try users.put(try encode(user), for: Keys.id(user.id), in: txn)
+        try put(user, users, user.id, in: txn)
         guard user.role != old.role else { return }
         let position = Keys.position(user.createdAt, user.id), organization = Keys.id(user.organizationID)
         try usersByRole.delete([Keys.role(old.role)] + position, in: txn)

@@ -25,16 +25,16 @@ public final class AccountsStore: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    let organizations: Table<[UInt8], Data>
+    let organizations: Table<[UInt8], [UInt8]>
     let organizationsByName: Table<String, [UInt8]>
     let organizationsByCreated: Table<[UInt8], [UInt8]>
-    let users: Table<[UInt8], Data>
+    let users: Table<[UInt8], [UInt8]>
     let usersByEmail: Table<String, [UInt8]>
     let usersByCreated: Table<[UInt8], [UInt8]>
     let usersByRole: Table<[UInt8], [UInt8]>
     let usersByOrganization: Table<[UInt8], [UInt8]>
     let usersByOrganizationRole: Table<[UInt8], [UInt8]>
-    let courses: Table<[UInt8], Data>
+    let courses: Table<[UInt8], [UInt8]>
     let coursesByCreated: Table<[UInt8], [UInt8]>
     let coursesByStatus: Table<[UInt8], [UInt8]>
     let coursesByOrganization: Table<[UInt8], [UInt8]>
@@ -69,18 +69,15 @@ public final class AccountsStore: Sendable {
     /// The current time as a record stores it (whole milliseconds).
     func timestamp() -> Date { now().wholeMilliseconds }
 
-    // MARK: Records as JSON
+    // MARK: Records
 
-    func encode(_ record: some Encodable) throws -> Data {
-        try JSONEncoder().encode(record)
+    /// The record under `id`, read in place from the map, or nil.
+    func record<Record: StoredRecord>(_ type: Record.Type, _ table: Table<[UInt8], [UInt8]>, _ id: UUID, in txn: ReadTransaction) throws -> Record? {
+        try table.withStoredBytes(Keys.id(id), in: txn) { try Record(storedBytes: $0) }
     }
 
-    func decode<Record: Decodable>(_ type: Record.Type, _ data: Data) throws -> Record {
-        do {
-            return try JSONDecoder().decode(Record.self, from: data)
-        } catch {
-            throw StorageError.decoding(type: "\(Record.self) record", byteCount: data.count)
-        }
+    func put(_ record: some StoredRecord, _ table: Table<[UInt8], [UInt8]>, _ id: UUID, in txn: WriteTransaction) throws {
+        try table.put(record.storedBytes, for: Keys.id(id), in: txn)
     }
 
     // MARK: Counters

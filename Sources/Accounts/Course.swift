@@ -8,7 +8,7 @@ import JSON
 /// organisation; every change of `generationStatus` is allowed by `GenerationStatus.canTransition`; dates are
 /// whole milliseconds. The `var` fields are what `AccountsStore.updateCourse` lets a caller change; `id`,
 /// `organizationID` and `createdAt` never change.
-public struct Course: Sendable, Equatable, Codable {
+public struct Course: Sendable, Equatable {
     public let id: UUID
     public let organizationID: UUID
     /// The owner, the platform's `user_id`.
@@ -45,54 +45,47 @@ public struct Course: Sendable, Equatable, Codable {
 
     // MARK: Stored form
 
-    private enum CodingKeys: String, CodingKey {
-        case id, organizationID, ownerID, title, slug, status, generationStatus, generationCode, generationStartedAt
-        case generationProgress, webhookURL, language, description, settings, createdAt, updatedAt
-    }
+    static let recordName = "Course"
 
-    /// Decodes defensively: a missing or unknown status is `draft`, an unknown generation status nil, missing
+    /// Reads defensively: a missing or unknown status is `draft`, an unknown generation status nil, missing
     /// settings (or settings that are not an object) `{}`, a missing `updatedAt` the creation time.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(UUID.self, forKey: .id)
-        organizationID = try c.decode(UUID.self, forKey: .organizationID)
-        ownerID = try c.decode(UUID.self, forKey: .ownerID)
-        title = try c.decode(String.self, forKey: .title)
-        slug = try c.decode(String.self, forKey: .slug)
-        status = (try? c.decodeIfPresent(String.self, forKey: .status)).flatMap(CourseStatus.init(rawValue:)) ?? .draft
-        generationStatus = (try? c.decodeIfPresent(String.self, forKey: .generationStatus)).flatMap(GenerationStatus.init(rawValue:))
-        generationCode = try? c.decodeIfPresent(String.self, forKey: .generationCode)
-        generationStartedAt = (try? c.decodeIfPresent(Int64.self, forKey: .generationStartedAt)).map(Date.init(millisecondsSince1970:))
-        generationProgress = try? c.decodeIfPresent(JSONValue.self, forKey: .generationProgress)
-        webhookURL = try? c.decodeIfPresent(String.self, forKey: .webhookURL)
-        language = try? c.decodeIfPresent(String.self, forKey: .language)
-        description = try? c.decodeIfPresent(String.self, forKey: .description)
-        let storedSettings = (try? c.decodeIfPresent(JSONValue.self, forKey: .settings))?.objectValue
-        settings = .object(storedSettings ?? [:])
-        createdAt = Date(millisecondsSince1970: try c.decode(Int64.self, forKey: .createdAt))
-        updatedAt = try c.decodeIfPresent(Int64.self, forKey: .updatedAt).map(Date.init(millisecondsSince1970:)) ?? createdAt
+    init(stored: RecordFields) throws {
+        id = try stored.uuid("id")
+        organizationID = try stored.uuid("organizationID")
+        ownerID = try stored.uuid("ownerID")
+        title = try stored.string("title")
+        slug = try stored.string("slug")
+        status = stored.optionalString("status").flatMap(CourseStatus.init(rawValue:)) ?? .draft
+        generationStatus = stored.optionalString("generationStatus").flatMap(GenerationStatus.init(rawValue:))
+        generationCode = stored.optionalString("generationCode")
+        generationStartedAt = stored.optionalDate("generationStartedAt")
+        generationProgress = stored["generationProgress"]
+        webhookURL = stored.optionalString("webhookURL")
+        language = stored.optionalString("language")
+        description = stored.optionalString("description")
+        settings = .object(stored["settings"]?.objectValue ?? [:])
+        createdAt = try stored.date("createdAt")
+        updatedAt = stored.optionalDate("updatedAt") ?? createdAt
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(organizationID, forKey: .organizationID)
-        try c.encode(ownerID, forKey: .ownerID)
-        try c.encode(title, forKey: .title)
-        try c.encode(slug, forKey: .slug)
-        try c.encode(status.rawValue, forKey: .status)
-        try c.encodeIfPresent(generationStatus?.rawValue, forKey: .generationStatus)
-        try c.encodeIfPresent(generationCode, forKey: .generationCode)
-        try c.encodeIfPresent(generationStartedAt?.millisecondsSince1970, forKey: .generationStartedAt)
-        try c.encodeIfPresent(generationProgress, forKey: .generationProgress)
-        try c.encodeIfPresent(webhookURL, forKey: .webhookURL)
-        try c.encodeIfPresent(language, forKey: .language)
-        try c.encodeIfPresent(description, forKey: .description)
-        try c.encode(settings, forKey: .settings)
-        try c.encode(createdAt.millisecondsSince1970, forKey: .createdAt)
-        try c.encode(updatedAt.millisecondsSince1970, forKey: .updatedAt)
+    var stored: JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .uuid(id), "organizationID": .uuid(organizationID), "ownerID": .uuid(ownerID), "title": .string(title),
+            "slug": .string(slug), "status": .string(status.rawValue), "settings": settings,
+            "createdAt": .milliseconds(createdAt), "updatedAt": .milliseconds(updatedAt),
+        ]
+        fields["generationStatus"] = generationStatus.map { .string($0.rawValue) }
+        fields["generationCode"] = generationCode.map(JSONValue.string)
+        fields["generationStartedAt"] = generationStartedAt.map(JSONValue.milliseconds)
+        fields["generationProgress"] = generationProgress
+        fields["webhookURL"] = webhookURL.map(JSONValue.string)
+        fields["language"] = language.map(JSONValue.string)
+        fields["description"] = description.map(JSONValue.string)
+        return .object(fields)
     }
 }
+
+extension Course: StoredRecord {}
 
 /// What `courses.create` needs: a title; everything else is optional.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A course's publication state (`course_status`); new courses are drafts.
-public enum CourseStatus: String, CaseIterable, Codable, Sendable {
+public enum CourseStatus: String, CaseIterable, Sendable {
     case draft, published, archived
 
     /// One byte for index keys; stable, never reused.
@@ -16,7 +16,7 @@ public enum CourseStatus: String, CaseIterable, Codable, Sendable {
 
 /// Where a course's generation pipeline is (`generation_status`); a course whose generation never started has
 /// none (nil).
-public enum GenerationStatus: String, CaseIterable, Codable, Sendable {
+public enum GenerationStatus: String, CaseIterable, Sendable {
     case pending
     case stage2Init = "stage_2_init", stage2Processing = "stage_2_processing", stage2Complete = "stage_2_complete"
     case stage2AwaitingApproval = "stage_2_awaiting_approval"

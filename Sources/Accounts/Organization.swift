@@ -6,7 +6,7 @@ import JSON
 /// Invariants (kept by `AccountsStore`): `name` is unique case-insensitively; `0 ≤ storageUsedBytes ≤
 /// storageQuotaBytes`; `storageQuotaBytes == tier.storageQuotaBytes` after every tier change; dates are whole
 /// milliseconds and `updatedAt ≥ createdAt`.
-public struct Organization: Sendable, Equatable, Codable {
+public struct Organization: Sendable, Equatable {
     public let id: UUID
     public internal(set) var name: String
     /// `acme-corp-m5x2k1` (see `Slug.organization`); not unique by itself, never changed after creation.
@@ -53,33 +53,28 @@ public struct Organization: Sendable, Equatable, Codable {
 
     // MARK: Stored form
 
-    private enum CodingKeys: String, CodingKey {
-        case id, name, slug, tier, storageQuotaBytes, storageUsedBytes, createdAt, updatedAt
+    static let recordName = "Organization"
+
+    /// Reads defensively: an unknown or missing tier is `free`, a missing quota the tier's, missing or negative
+    /// usage 0, a missing slug empty, a missing `updatedAt` the creation time.
+    init(stored: RecordFields) throws {
+        id = try stored.uuid("id")
+        name = try stored.string("name")
+        slug = stored.optionalString("slug") ?? ""
+        tier = Tier(storedValue: stored.optionalString("tier"))
+        storageQuotaBytes = stored.optionalInt("storageQuotaBytes") ?? tier.storageQuotaBytes
+        storageUsedBytes = max(0, stored.optionalInt("storageUsedBytes") ?? 0)
+        createdAt = try stored.date("createdAt")
+        updatedAt = stored.optionalDate("updatedAt") ?? createdAt
     }
 
-    /// Decodes defensively: an unknown or missing tier is `free`, a missing quota is the tier's, missing usage 0,
-    /// a missing slug empty, a missing `updatedAt` the creation time.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(UUID.self, forKey: .id)
-        name = try c.decode(String.self, forKey: .name)
-        slug = try c.decodeIfPresent(String.self, forKey: .slug) ?? ""
-        tier = Tier(storedValue: try? c.decodeIfPresent(String.self, forKey: .tier))
-        storageQuotaBytes = try c.decodeIfPresent(Int64.self, forKey: .storageQuotaBytes) ?? tier.storageQuotaBytes
-        storageUsedBytes = max(0, try c.decodeIfPresent(Int64.self, forKey: .storageUsedBytes) ?? 0)
-        createdAt = Date(millisecondsSince1970: try c.decode(Int64.self, forKey: .createdAt))
-        updatedAt = try c.decodeIfPresent(Int64.self, forKey: .updatedAt).map(Date.init(millisecondsSince1970:)) ?? createdAt
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(name, forKey: .name)
-        try c.encode(slug, forKey: .slug)
-        try c.encode(tier.rawValue, forKey: .tier)
-        try c.encode(storageQuotaBytes, forKey: .storageQuotaBytes)
-        try c.encode(storageUsedBytes, forKey: .storageUsedBytes)
-        try c.encode(createdAt.millisecondsSince1970, forKey: .createdAt)
-        try c.encode(updatedAt.millisecondsSince1970, forKey: .updatedAt)
+    var stored: JSONValue {
+        .object([
+            "id": .uuid(id), "name": .string(name), "slug": .string(slug), "tier": .string(tier.rawValue),
+            "storageQuotaBytes": .int(storageQuotaBytes), "storageUsedBytes": .int(storageUsedBytes),
+            "createdAt": .milliseconds(createdAt), "updatedAt": .milliseconds(updatedAt),
+        ])
     }
 }
+
+extension Organization: StoredRecord {}

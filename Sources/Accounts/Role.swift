@@ -1,5 +1,5 @@
 /// A user's role, as the platform's `role` enum. Role checks are exact membership tests, not a hierarchy.
-public enum Role: String, CaseIterable, Codable, Sendable {
+public enum Role: String, CaseIterable, Sendable {
     case student, instructor, admin, superadmin
 }
 

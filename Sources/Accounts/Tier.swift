@@ -15,7 +15,7 @@
 /// that orders lower-first must use `maxGenerationPriority + 1 - generationPriority`.
 ///
 /// A null or unknown stored tier is read as `free`, as the platform does everywhere.
-public enum Tier: String, CaseIterable, Codable, Sendable {
+public enum Tier: String, CaseIterable, Sendable {
     case trial, free, basic, standard, premium
 
     private static let mebibyte: Int64 = 1 << 20

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JWTKit
 import Logging
+import Synchronization
 
 /// Verifies `Authorization: Bearer` tokens as Supabase issues them, and signs tokens for the CLI and tests.
 ///
@@ -15,9 +16,12 @@ import Logging
 /// Verification yields the user id only: role and organisation come from our records (`authenticate`), so
 /// token claims such as `role` are never trusted. `iss` is not checked (the project URL is not configured).
 ///
-/// Invariant: each key sits in its own jwt-kit key collection, so jwt-kit can never fall back to another key
-/// (it uses its default key for an unknown `kid`), and the algorithm is matched against the key before jwt-kit
-/// runs.
+/// Invariants:
+/// - Each key sits in its own jwt-kit key collection, so jwt-kit can never fall back to another key (it uses
+///   its default key for an unknown `kid`), and the algorithm is matched against the key before jwt-kit runs.
+/// - A token that verified is remembered (at most `verifiedCacheCapacity`, the oldest forgotten first), so a
+///   client sending the same token on every request pays for the signature once; `exp` is still checked against
+///   the clock on every use. Only tokens that passed every check are remembered.
 public final class TokenAuthority: Sendable {
     /// Where the keys come from.
     ///
@@ -69,6 +73,10 @@ public final class TokenAuthority: Sendable {
     private let publicKeys: [String: (algorithm: String, keys: JWTKeyCollection)]
     private let leeway: Double
     private let now: @Sendable () -> Date
+    private let verified = Mutex(VerifiedCache())
+
+    /// How many verified tokens are remembered.
+    static let verifiedCacheCapacity = 4096
 
     /// Keys from `configuration`: the secret, else the data directory's secret file (created when missing); the
     /// JWKS file when set. `dataDirectory` must exist (open the environment first).
@@ -164,6 +172,13 @@ public final class TokenAuthority: Sendable {
     /// Checks `token` and returns its user id, or throws `unauthorized` saying why it was refused.
     public func verify(_ token: String) async throws(AccountsError) -> VerifiedToken {
         guard token.utf8.count <= Self.maximumTokenBytes else { throw Self.refused("longer than \(Self.maximumTokenBytes) bytes") }
+        if let known = verified.withLock({ $0.entries[token] }) {
+            guard now().timeIntervalSince1970 < known.expiresAt.timeIntervalSince1970 + leeway else {
+                verified.withLock { _ = $0.entries.removeValue(forKey: token) }
+                throw Self.refused("it expired at \(known.expiresAt.iso8601Milliseconds)")
+            }
+            return known
+        }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])),
               let header = (try? JSONText.parse(headerBytes, maxDepth: 8))?.objectValue else {
@@ -192,7 +207,9 @@ public final class TokenAuthority: Sendable {
         } catch {
             throw Self.refused("the signature does not verify or the claims cannot be read")
         }
-        return try check(claims)
+        let result = try check(claims)
+        verified.withLock { $0.insert(result, for: token, capacity: Self.verifiedCacheCapacity) }
+        return result
     }
 
     private func check(_ claims: TokenClaims) throws(AccountsError) -> VerifiedToken {
@@ -210,6 +227,24 @@ public final class TokenAuthority: Sendable {
     }
 
     private static let audience = "authenticated"
+
+    /// Verified tokens in insertion order (a ring of keys beside the map).
+    private struct VerifiedCache {
+        var entries: [String: VerifiedToken] = [:]
+        var order: [String] = []
+        var next = 0
+
+        mutating func insert(_ token: VerifiedToken, for key: String, capacity: Int) {
+            guard entries.updateValue(token, forKey: key) == nil else { return }
+            if order.count < capacity {
+                order.append(key)
+            } else {
+                entries.removeValue(forKey: order[next])
+                order[next] = key
+                next = (next + 1) % capacity
+            }
+        }
+    }
 
     private static func refused(_ reason: String) -> AccountsError {
         .unauthorized("Invalid token: \(reason).")

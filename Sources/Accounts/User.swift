@@ -5,7 +5,7 @@ import JSON
 ///
 /// Invariants (kept by `AccountsStore`): `email` is unique case-insensitively and stored trimmed;
 /// `organizationID` names an existing organisation; dates are whole milliseconds.
-public struct User: Sendable, Equatable, Codable {
+public struct User: Sendable, Equatable {
     public let id: UUID
     public let email: String
     public let organizationID: UUID
@@ -42,33 +42,29 @@ public struct User: Sendable, Equatable, Codable {
 
     // MARK: Stored form
 
-    private enum CodingKeys: String, CodingKey {
-        case id, email, organizationID, role, isActive, fullName, createdAt, updatedAt
-    }
+    static let recordName = "User"
 
-    /// Decodes defensively: an unknown or missing role is `student` (the platform's column default), a missing
+    /// Reads defensively: an unknown or missing role is `student` (the platform's column default), a missing
     /// `isActive` true (what the migration set for existing rows), a missing `updatedAt` the creation time.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(UUID.self, forKey: .id)
-        email = try c.decode(String.self, forKey: .email)
-        organizationID = try c.decode(UUID.self, forKey: .organizationID)
-        role = (try? c.decodeIfPresent(String.self, forKey: .role)).flatMap(Role.init(rawValue:)) ?? .student
-        isActive = (try? c.decodeIfPresent(Bool.self, forKey: .isActive)) ?? true
-        fullName = try? c.decodeIfPresent(String.self, forKey: .fullName)
-        createdAt = Date(millisecondsSince1970: try c.decode(Int64.self, forKey: .createdAt))
-        updatedAt = try c.decodeIfPresent(Int64.self, forKey: .updatedAt).map(Date.init(millisecondsSince1970:)) ?? createdAt
+    init(stored: RecordFields) throws {
+        id = try stored.uuid("id")
+        email = try stored.string("email")
+        organizationID = try stored.uuid("organizationID")
+        role = stored.optionalString("role").flatMap(Role.init(rawValue:)) ?? .student
+        isActive = stored.optionalBool("isActive") ?? true
+        fullName = stored.optionalString("fullName")
+        createdAt = try stored.date("createdAt")
+        updatedAt = stored.optionalDate("updatedAt") ?? createdAt
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(email, forKey: .email)
-        try c.encode(organizationID, forKey: .organizationID)
-        try c.encode(role.rawValue, forKey: .role)
-        try c.encode(isActive, forKey: .isActive)
-        try c.encodeIfPresent(fullName, forKey: .fullName)
-        try c.encode(createdAt.millisecondsSince1970, forKey: .createdAt)
-        try c.encode(updatedAt.millisecondsSince1970, forKey: .updatedAt)
+    var stored: JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .uuid(id), "email": .string(email), "organizationID": .uuid(organizationID), "role": .string(role.rawValue),
+            "isActive": .bool(isActive), "createdAt": .milliseconds(createdAt), "updatedAt": .milliseconds(updatedAt),
+        ]
+        if let fullName { fields["fullName"] = .string(fullName) }
+        return .object(fields)
     }
 }
+
+extension User: StoredRecord {}

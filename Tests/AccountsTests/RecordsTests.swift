@@ -165,6 +165,14 @@ struct RecordsTests {
         #expect(throws: AccountsError.badRequest("The course owner must be a user of the course's organization.")) {
             try fixture.store.createCourse(NewCourse(title: "Foreign owner"), ownerID: betaOwner.id, organizationID: acme.id)
         }
+        var deep = JSONValue.int(1)
+        for _ in 0..<101 { deep = .array([deep]) }
+        settings.settings = .object(["deep": deep])
+        #expect(throws: AccountsError.badRequest("Course settings nest more than 100 levels deep.")) {
+            try fixture.store.createCourse(settings, ownerID: owner.id, organizationID: acme.id)
+        }
+        settings.settings = .object(["deep": .array([.array([.int(1)])])])
+        #expect(try fixture.store.createCourse(settings, ownerID: owner.id, organizationID: acme.id).settings == settings.settings)
         var full = NewCourse(title: "Full", slug: "full-course")
         full.status = .published
         full.language = "ru"
@@ -299,11 +307,11 @@ struct RecordsTests {
         let store = fixture.store
         let organizationID = UUID(), userID = UUID(), courseID = UUID()
         try store.environment.write { txn in
-            try store.organizations.put(Data("{\"id\":\"\(organizationID)\",\"name\":\"Old\",\"tier\":\"basic_plus\",\"createdAt\":5}".utf8),
+            try store.organizations.put(Array("{\"id\":\"\(organizationID)\",\"name\":\"Old\",\"tier\":\"basic_plus\",\"createdAt\":5}".utf8),
                                         for: Keys.id(organizationID), in: txn)
-            try store.users.put(Data("{\"id\":\"\(userID)\",\"email\":\"a@b.test\",\"organizationID\":\"\(organizationID)\",\"role\":\"owner\",\"createdAt\":5}".utf8),
+            try store.users.put(Array("{\"id\":\"\(userID)\",\"email\":\"a@b.test\",\"organizationID\":\"\(organizationID)\",\"role\":\"owner\",\"createdAt\":5}".utf8),
                                 for: Keys.id(userID), in: txn)
-            try store.courses.put(Data("{\"id\":\"\(courseID)\",\"organizationID\":\"\(organizationID)\",\"ownerID\":\"\(userID)\",\"title\":\"T\",\"slug\":\"t\",\"status\":\"hidden\",\"generationStatus\":\"stage_9\",\"settings\":[1],\"createdAt\":5}".utf8),
+            try store.courses.put(Array("{\"id\":\"\(courseID)\",\"organizationID\":\"\(organizationID)\",\"ownerID\":\"\(userID)\",\"title\":\"T\",\"slug\":\"t\",\"status\":\"hidden\",\"generationStatus\":\"stage_9\",\"settings\":[1],\"createdAt\":5}".utf8),
                                   for: Keys.id(courseID), in: txn)
         }
         let organization = try #require(try store.organization(id: organizationID))
@@ -313,8 +321,11 @@ struct RecordsTests {
         let course = try store.course(id: courseID, in: .organization(organizationID))
         #expect(course.status == .draft && course.generationStatus == nil && course.settings == .object([:]))
 
-        try store.environment.write { txn in try store.users.put(Data("{not json".utf8), for: Keys.id(userID), in: txn) }
+        try store.environment.write { txn in try store.users.put(Array("{not json".utf8), for: Keys.id(userID), in: txn) }
         #expect(throws: StorageError.decoding(type: "User record", byteCount: 9)) { try store.user(id: userID) }
+        let mistyped = "{\"id\":\"\(userID)\",\"email\":7,\"organizationID\":\"\(organizationID)\",\"createdAt\":5}"
+        try store.environment.write { txn in try store.users.put(Array(mistyped.utf8), for: Keys.id(userID), in: txn) }
+        #expect(throws: StorageError.decoding(type: "User record", byteCount: mistyped.utf8.count)) { try store.principal(userID: userID) }
         #expect(try store.principal(userID: UUID()) == nil)
     }
 
