@@ -18,7 +18,8 @@ extension AccountsStore {
     /// missing slug is derived from the title and made unique in the organisation (`intro`, `intro-2`, …), a
     /// given one must be free (`conflict`). Limits (`badRequest`): title 1…255 characters after trimming;
     /// slug `Slug.pattern`; language ≤ 64 and description ≤ 10,000 characters; webhook an http(s) URL of ≤ 2,048
-    /// bytes; settings an object. The owner must be a user of the organisation.
+    /// bytes; settings an object and, like `generationProgress`, nested at most 100 levels. The owner must be a
+    /// user of the organisation.
     public func createCourse(_ new: NewCourse, ownerID: UUID, organizationID: UUID) throws -> Course {
         try environment.write { txn in try createCourse(new, ownerID: ownerID, organizationID: organizationID, in: txn) }
     }
@@ -65,7 +66,8 @@ extension AccountsStore {
 
     /// The course with `slug` in an organisation, or nil.
     public func course(slug: String, organizationID: UUID) throws -> Course? {
-        try environment.read { txn in
+        guard Slug.isValid(slug) else { return nil }  // no course has it, and it may be too long for a key
+        return try environment.read { txn in
             guard let id = try courseSlugs.get(Self.slugKey(slug, organizationID), in: txn).flatMap(Self.uuid) else { return nil }
             return try course(id: id, in: .organization(organizationID), txn: txn)
         }

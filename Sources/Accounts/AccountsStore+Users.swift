@@ -116,9 +116,10 @@ extension AccountsStore {
 
     /// The user whose address is `email` (case-insensitively), or nil.
     public func user(email: String) throws -> User? {
-        try environment.read { txn in
-            guard let id = try usersByEmail.get(Keys.folded(email.trimmingCharacters(in: .whitespacesAndNewlines)), in: txn),
-                  let uuid = Self.uuid(id) else { return nil }
+        let folded = Keys.folded(email.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard !folded.isEmpty, folded.utf8.count <= Keys.maxFoldedBytes else { return nil }  // never a valid key
+        return try environment.read { txn in
+            guard let id = try usersByEmail.get(folded, in: txn), let uuid = Self.uuid(id) else { return nil }
             return try user(id: uuid, in: txn)
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Storage
 
 /// Organisations, users and courses in the data directory's LMDB environment, with the indexes and counters
@@ -23,7 +22,6 @@ public final class AccountsStore: Sendable {
     public let environment: Environment
     /// The store's time source (whole milliseconds are kept); tests inject one.
     let now: @Sendable () -> Date
-    let logger: Logger
 
     let organizations: Table<[UInt8], [UInt8]>
     let organizationsByName: Table<String, [UInt8]>
@@ -43,11 +41,9 @@ public final class AccountsStore: Sendable {
     let counters: Table<String, Int64>
 
     /// Opens (creating when missing) the Accounts tables of `environment`.
-    public init(environment: Environment, now: @escaping @Sendable () -> Date = { Date() },
-                logger: Logger = Logger(label: "campus-search.accounts")) throws {
+    public init(environment: Environment, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.environment = environment
         self.now = now
-        self.logger = logger
         organizations = try environment.table("accounts.organizations")
         organizationsByName = try environment.table("accounts.organizations.by-name")
         organizationsByCreated = try environment.table("accounts.organizations.by-created")

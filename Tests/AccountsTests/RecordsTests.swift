@@ -82,6 +82,8 @@ struct RecordsTests {
         let ann = try fixture.user(" Ann@Acme.test ", in: acme, role: .admin)
         #expect(ann.email == "Ann@Acme.test" && ann.isActive && ann.role == .admin && ann.organizationID == acme.id)
         #expect(try fixture.store.user(email: "ann@acme.TEST") == ann)
+        #expect(try fixture.store.user(email: "") == nil)
+        #expect(try fixture.store.user(email: String(repeating: "a", count: 600)) == nil)
         #expect(throws: AccountsError.conflict("A user with the email \"ANN@acme.test\" already exists.")) {
             try fixture.store.createUser(NewUser(email: "ANN@acme.test", organizationID: beta.id))
         }
@@ -140,6 +142,7 @@ struct RecordsTests {
         #expect(try fixture.course("Intro to Swift", owner: betaOwner).slug == "intro-to-swift")
         #expect(try fixture.course("Основы", owner: owner).slug == "course")
         #expect(try fixture.store.course(slug: "intro-to-swift-2", organizationID: acme.id)?.title == "Intro to Swift")
+        #expect(try fixture.store.course(slug: String(repeating: "a", count: 600), organizationID: acme.id) == nil)
 
         var given = NewCourse(title: "Given", slug: "intro-to-swift")
         #expect(throws: AccountsError.conflict("A course with the slug \"intro-to-swift\" already exists in this organization.")) {
