@@ -72,6 +72,9 @@ struct CommandLineTests {
         #expect(createdAt.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression) != nil)
         #expect(organization.value["slug"]?.stringValue?.hasPrefix("acme-corp-") == true)
         let organizationID = try #require(organization.value["id"]?.stringValue)
+        // From here on this process holds the environment open, as a running server would.
+        let store = try AccountsStore(environment: try Environment.open(path: directory))
+        #expect(try store.organization(id: try #require(UUID(uuidString: organizationID)))?.name == "Acme Corp")
 
         // The default --data-dir comes from CAMPUS_SEARCH_DATA_DIR.
         let user = try object(run(["admin", "create-user", "--organization", organizationID, "--email", "ann@acme.test", "--role", "instructor"],
@@ -80,6 +83,7 @@ struct CommandLineTests {
         #expect(user.value["email"] == .string("ann@acme.test") && user.value["role"] == .string("instructor"))
         #expect(user.value["organizationId"] == .string(organizationID) && user.value["isActive"] == .bool(true))
         let userID = try #require(user.value["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        #expect(try store.user(id: userID)?.email == "ann@acme.test")  // seen at once by the open environment
 
         let token = try run(["token", "--user", userID.uuidString, "--ttl", "120", "--data-dir", directory])
         #expect(token.status == 0, "stderr: \(token.stderr)")
@@ -95,7 +99,6 @@ struct CommandLineTests {
         let verified = try await authority.verify(jwt)
         #expect(verified.userID == userID && verified.email == "ann@acme.test")
         #expect(verified.expiresAt.timeIntervalSinceNow <= 120 && verified.expiresAt.timeIntervalSinceNow > 60)
-        let store = try AccountsStore(environment: try Environment.open(path: directory))
         let principal = try #require(try await authority.authenticate(authorization: "Bearer \(jwt)", in: store))
         #expect(principal.role == .instructor && principal.organization.name == "Acme Corp")
 
