@@ -110,6 +110,35 @@ struct CommandLineTests {
         #expect(await (try? authority.verify(otherJWT)) == nil)
     }
 
+    @Test("token commands racing on a fresh data directory generate one secret and all sign with it")
+    func racingSecretCreation() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let organization = try object(run(["admin", "create-organization", "--name", "Race", "--tier", "free", "--data-dir", directory]))
+        let organizationID = try #require(organization.value["id"]?.stringValue)
+        let user = try object(run(["admin", "create-user", "--organization", organizationID, "--email", "r@race.test", "--role", "student", "--data-dir", directory]))
+        let userID = try #require(user.value["id"]?.stringValue)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/jwt-secret"))
+        let processes = try (0..<4).map { _ in
+            let process = Process()
+            process.executableURL = campusSearchExecutable()
+            process.arguments = ["token", "--user", userID, "--data-dir", directory]
+            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CAMPUS_SEARCH_") }
+            let out = Pipe()
+            process.standardOutput = out
+            return (process, out)
+        }
+        for (process, _) in processes { try process.run() }
+        let authority = try await TokenAuthority(secret: try JWTSecretFile.loadOrCreate(dataDirectory: directory))
+        for (process, out) in processes {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let token = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .newlines)
+            #expect(try await authority.verify(token).userID.uuidString.lowercased() == userID)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains("jwt-secret") } == ["jwt-secret"])
+    }
+
     @Test("refusals print one line on stderr and exit non-zero")
     func failures() throws {
         let directory = temporaryDirectory()
