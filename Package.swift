@@ -2,8 +2,8 @@
 //
 // CampusSearch: one Swift server for vector search, text embeddings and the course platform.
 // Imports point one way (see ../shared/DESIGN.md and README.md):
-//   CampusSearchCLI → Server → Platform → {CollectionStore, Embedding} → {Search, Storage}
-//   Search → CSIMD, CBLAS;  Storage → CLMDB;  Embedding → CBLAS, Storage
+//   CampusSearchCLI → Server → Platform → Documents → {Jobs, Accounts} → {CollectionStore, Embedding} → {Search, Storage}
+//   Search → CSIMD, CBLAS;  Storage → CLMDB;  Embedding → CBLAS, Storage;  Accounts → Storage, JSON
 // The dependency lists below are the only place that enforces this, so keep them minimal.
 import PackageDescription
 
@@ -27,12 +27,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // 4.x: jwt-kit 5.7 needs swift-crypto ≥ 4.1.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // MARK: System libraries and C kernels
@@ -96,6 +98,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Organisations, users, courses, tiers and quotas, admin rules, rate limits, JWTs: the Principal of a request.
+        .target(
+            name: "Accounts",
+            dependencies: [
+                "JSON", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Platform",
             dependencies: [
@@ -121,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "CampusSearchCLI",
             dependencies: [
-                "JSON", "Server", "CollectionStore", "Platform", "Search",
+                "Accounts", "JSON", "Server", "CollectionStore", "Platform", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -153,6 +166,16 @@ let package = Package(
             name: "EmbeddingTests",
             dependencies: ["Embedding", "Storage"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccountsTests",
+            dependencies: [
+                "Accounts", "JSON", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage"], swiftSettings: swiftSettings),

@@ -7,7 +7,7 @@ struct CampusSearch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campus-search",
         abstract: "A native search server for course platforms: vectors, BM25, embeddings, jobs.",
-        subcommands: [Serve.self, Load.self, Embed.self, Bench.self],
+        subcommands: [Serve.self, Load.self, Embed.self, Bench.self, Admin.self, Token.self],
         defaultSubcommand: nil
     )
 

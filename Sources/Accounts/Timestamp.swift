@@ -1,0 +1,60 @@
+import Foundation
+
+/// Record times are whole milliseconds since 1970 (as Postgres keeps `timestamptz` to the microsecond and the
+/// platform's clients print milliseconds), so a stored date reads back identical and orders the indexes exactly.
+extension Date {
+    /// The date of `milliseconds` since 1970-01-01T00:00:00Z.
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+
+    /// Whole milliseconds since 1970, rounded down; dates too far out for Int64 are clamped.
+    ///
+    /// The nearest whole millisecond is stepped back when that date lies after this one, so that
+    /// `Date(millisecondsSince1970: m).millisecondsSince1970 == m` for every m (a `Date` keeps seconds since
+    /// 2001, so a plain floor of `timeIntervalSince1970 × 1000` can land one below: −0.001 s gave −2 ms).
+    public var millisecondsSince1970: Int64 {
+        let nearest = (timeIntervalSince1970 * 1000).rounded()
+        guard nearest.isFinite, let milliseconds = Int64(exactly: nearest) else { return nearest > 0 ? .max : .min }
+        return Date(millisecondsSince1970: milliseconds) > self && milliseconds > .min ? milliseconds - 1 : milliseconds
+    }
+
+    /// This date truncated to whole milliseconds (what a record stores).
+    var wholeMilliseconds: Date { Date(millisecondsSince1970: millisecondsSince1970) }
+
+    /// ISO 8601 in UTC with milliseconds and `Z`, as the admin outputs print dates: `2026-01-03T09:05:07.042Z`.
+    public var iso8601Milliseconds: String {
+        let milliseconds = millisecondsSince1970
+        let (days, millisOfDay) = milliseconds.floorDivided(by: 86_400_000)
+        let (year, month, day) = Self.civilDate(daysSince1970: days)
+        let hour = millisOfDay / 3_600_000, minute = millisOfDay / 60_000 % 60
+        let second = millisOfDay / 1000 % 60, millisecond = millisOfDay % 1000
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
+    }
+
+    /// Year, month, day of a day count since 1970-01-01 in the proleptic Gregorian calendar
+    /// (Howard Hinnant's `civil_from_days`).
+    private static func civilDate(daysSince1970 days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Int64 {
+    /// Quotient rounded towards −∞ and the matching non-negative remainder.
+    fileprivate func floorDivided(by divisor: Int64) -> (Int64, Int64) {
+        let quotient = self / divisor, remainder = self % divisor
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+}
