@@ -39,6 +39,8 @@ public final class AccountsStore: Sendable {
     let coursesByOrganizationStatus: Table<[UInt8], [UInt8]>
     let courseSlugs: Table<[UInt8], [UInt8]>
     let counters: Table<String, Int64>
+    /// API keys by organisation id + key id (see `AccountsStore+APIKeys`).
+    let apiKeys: Table<[UInt8], [UInt8]>
 
     /// Opens (creating when missing) the Accounts tables of `environment`.
     public init(environment: Environment, now: @escaping @Sendable () -> Date = { Date() }) throws {
@@ -60,6 +62,7 @@ public final class AccountsStore: Sendable {
         coursesByOrganizationStatus = try environment.table("accounts.courses.by-organization-status")
         courseSlugs = try environment.table("accounts.courses.slugs")
         counters = try environment.table("accounts.counters")
+        apiKeys = try environment.table("accounts.api-keys")
     }
 
     /// The current time as a record stores it (whole milliseconds).
@@ -105,4 +108,5 @@ enum Counter {
     static func courses(_ status: CourseStatus) -> String { "courses.status.\(status.rawValue)" }
     static func courses(in organization: UUID) -> String { "org.\(organization.uuidString).courses" }
     static func courses(in organization: UUID, _ status: CourseStatus) -> String { "org.\(organization.uuidString).courses.status.\(status.rawValue)" }
+    static func activeAPIKeys(in organization: UUID) -> String { "org.\(organization.uuidString).api-keys.active" }
 }

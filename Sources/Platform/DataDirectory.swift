@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Logging
 import CollectionStore
@@ -19,6 +20,8 @@ public final class DataDirectory: Sendable {
     let meta: Table<String, String>
     /// The vector collections of this data directory.
     public let collections: CollectionRegistry
+    /// Organisations, users and courses.
+    public let accounts: AccountsStore
     /// Text embedders by model name, each behind the persistent embedding cache.
     public let embedders: EmbedderRegistry
     /// Why the native model is not available (its files are missing or unreadable), or nil.
@@ -27,6 +30,7 @@ public final class DataDirectory: Sendable {
     /// A data directory that cannot be used, with a message a user can act on.
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// How the data directory runs its text embeddings.
@@ -92,6 +96,7 @@ public final class DataDirectory: Sendable {
         self.environment = environment
         self.meta = meta
         self.collections = try CollectionRegistry(environment: environment, limits: collectionLimits)
+        self.accounts = try AccountsStore(environment: environment)
 
         var embedders = EmbedderRegistry()
         var unavailable: String?

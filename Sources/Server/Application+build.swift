@@ -1,3 +1,4 @@
+import Accounts
 import CollectionStore
 import Foundation
 import Hummingbird
@@ -5,9 +6,6 @@ import Logging
 import Metrics
 import NIOCore
 import Platform
-
-/// The request context of every route.
-public typealias AppRequestContext = BasicRequestContext
 
 /// Builds the whole HTTP application; `campus-search serve` and the tests both call this.
 ///
@@ -26,7 +24,13 @@ public func buildApplication(
     let dataDirectory = try DataDirectory(
         path: configuration.dataDirectory, embedding: embedding, collectionLimits: configuration.collectionLimits, logger: logger
     )
-    let router = buildRouter(dataDirectory: dataDirectory, configuration: configuration)
+    let tokens: TokenAuthority
+    do {
+        tokens = try await TokenAuthority.load(configuration.tokens, dataDirectory: dataDirectory.dataDirectory, logger: logger)
+    } catch let error as TokenAuthority.SetupError {
+        throw DataDirectory.OpenError(description: error.description)
+    }
+    let router = buildRouter(dataDirectory: dataDirectory, tokens: tokens, configuration: configuration)
     let idle = configuration.idleTimeout.components
     return Application(
         router: router,
@@ -45,8 +49,9 @@ public func buildApplication(
     )
 }
 
-func buildRouter(dataDirectory: DataDirectory, configuration: ServerConfiguration) -> Router<AppRequestContext> {
+func buildRouter(dataDirectory: DataDirectory, tokens: TokenAuthority, configuration: ServerConfiguration) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SlowRequestMiddleware(thresholdMilliseconds: configuration.slowRequestMilliseconds))
     let qdrant = QdrantAPI(
@@ -60,5 +65,14 @@ func buildRouter(dataDirectory: DataDirectory, configuration: ServerConfiguratio
     router.addRoutes(CollectionsController(api: qdrant).routes, atPath: "collections")
     router.addRoutes(PointsController(api: qdrant).routes, atPath: "collections")
     router.addRoutes(QueryController(api: qdrant).routes, atPath: "collections")
+
+    let services = PlatformServices(accounts: dataDirectory.accounts, collections: dataDirectory.collections)
+    let trpc = TRPCController<AppRequestContext>(
+        procedures: PlatformProcedures.all(services), rateLimiter: RateLimiter(), maxBodyBytes: configuration.maxBodyBytes
+    )
+    router.group("trpc")
+        .add(middleware: CORSPolicy(origins: configuration.corsOrigins))
+        .add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: dataDirectory.accounts, trustForwardedFor: configuration.trustForwardedFor))
+        .addRoutes(trpc.routes)
     return router
 }

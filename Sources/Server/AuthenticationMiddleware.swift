@@ -1,4 +1,5 @@
 import Accounts
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -7,7 +8,8 @@ import Logging
 /// records by the token's `sub` (so role and organisation are always the current ones). A missing,
 /// malformed, forged, expired or unknown token leaves the request anonymous; the procedure kind then
 /// answers UNAUTHORIZED where it needs a caller.
-struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware where Context == AppRequestContext {
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
     let tokens: TokenAuthority
     let accounts: AccountsStore
     /// Whether `X-Forwarded-For` / `X-Real-IP` / `CF-Connecting-IP` name the client (behind a trusted proxy).
@@ -40,7 +42,8 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware where
 /// Gives every request an id — the client's `x-request-id` when it is a usable one (1…128 visible
 /// ASCII characters), else a new random one — puts it in the request's logger metadata and answers
 /// it in the `x-request-id` response header.
-struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware where Context == AppRequestContext {
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
     static var header: HTTPField.Name { HTTPField.Name("x-request-id")! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -82,7 +85,7 @@ struct RequestIDError: HTTPResponseError {
         } else {
             response = Response(status: .internalServerError)
         }
-        response.headers[RequestIDMiddleware<AppRequestContext>.header] = id
+        response.headers[RequestIDMiddleware.header] = id
         return response
     }
 }

@@ -1,3 +1,4 @@
+import Accounts
 import CollectionStore
 import Logging
 
@@ -27,6 +28,12 @@ import Logging
 ///   its size) is checkpointed within a second, so restart time stays bounded under heavy writes.
 /// - `collectionLimits` (`CAMPUS_SEARCH_MAX_COLLECTIONS`, default 1,000; `CAMPUS_SEARCH_MAX_VECTORS_PER_COLLECTION`,
 ///   default 64): see `CollectionLimits`.
+/// - `tokens` (`CAMPUS_SEARCH_JWT_SECRET`, `CAMPUS_SEARCH_JWKS_FILE`, `CAMPUS_SEARCH_JWT_LEEWAY_SECONDS`): how Bearer
+///   tokens are verified; see `TokenAuthority.Configuration` (no secret: one is generated into the data directory).
+/// - `corsOrigins` ([String], `CAMPUS_SEARCH_CORS_ORIGINS`, comma-separated, default `*`): browser origins allowed
+///   to call `/trpc` (credentials allowed; `*` answers any origin by echoing it).
+/// - `trustForwardedFor` (Bool, `CAMPUS_SEARCH_TRUST_PROXY`, `1` or `0`, default `0`): take the client address for
+///   rate limits from `X-Forwarded-For` / `X-Real-IP` / `CF-Connecting-IP` (only behind a proxy that sets them).
 public struct ServerConfiguration: Sendable, Equatable {
     public var host: String = "127.0.0.1"
     public var port: Int = 6333
@@ -42,6 +49,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(30)
     public var checkpointVectors: Int = 20_000
     public var collectionLimits = CollectionLimits()
+    public var tokens = TokenAuthority.Configuration()
+    public var corsOrigins: [String] = ["*"]
+    public var trustForwardedFor = false
 
     public init() {}
 
@@ -124,6 +134,24 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_MAX_VECTORS_PER_COLLECTION", value: count, expected: "a count 1...4096")
             }
             self.collectionLimits.maxVectorsPerCollection = value
+        }
+        do {
+            self.tokens = try TokenAuthority.Configuration(environment: environment)
+        } catch {
+            throw InvalidValue(key: "CAMPUS_SEARCH_JWT_*", value: "", expected: error.description)
+        }
+        if let origins = environment["CAMPUS_SEARCH_CORS_ORIGINS"] {
+            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !list.isEmpty else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_CORS_ORIGINS", value: origins, expected: "`*` or comma-separated origins like https://app.example.com")
+            }
+            self.corsOrigins = list
+        }
+        if let flag = environment["CAMPUS_SEARCH_TRUST_PROXY"] {
+            guard flag == "0" || flag == "1" else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_TRUST_PROXY", value: flag, expected: "1 (on) or 0 (off)")
+            }
+            self.trustForwardedFor = flag == "1"
         }
         if let flag = environment["CAMPUS_SEARCH_NIO_EXECUTOR"] {
             guard flag == "0" || flag == "1" else {

@@ -1,5 +1,6 @@
 import Accounts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import JSON
 import Logging
@@ -29,7 +30,7 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
         return routes
     }
 
-    static let vary: HTTPField = HTTPField(name: .vary, value: "trpc-accept, accept")
+    static var vary: HTTPField { TRPCWire.vary }
 
     @Sendable func handle(_ request: Request, context: Context) async -> Response {
         if request.method == .head { return Response(status: .noContent) }
@@ -163,4 +164,9 @@ struct TRPCControllerOutcome: Sendable {
     var envelope: WireValue
     var status: Int
     var retryAfterSeconds: Int?
+}
+
+enum TRPCWire {
+    /// Every tRPC answer carries it (the capture's `vary: trpc-accept, accept`).
+    static let vary = HTTPField(name: .vary, value: "trpc-accept, accept")
 }
