@@ -4,6 +4,7 @@
 // Imports point one way (see ../shared/DESIGN.md and README.md):
 //   CampusSearchCLI → Server → Platform → {CollectionStore, Embedding} → {Search, Storage}
 //   Search → CSIMD, CBLAS;  Storage → CLMDB;  Embedding → CBLAS, Storage
+//   Documents → Embedding (its WordPiece tokenizer), CPoppler, CLibXML2, CCMark, ZIPFoundation
 // The dependency lists below are the only place that enforces this, so keep them minimal.
 import PackageDescription
 
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // MARK: System libraries and C kernels
@@ -45,6 +47,22 @@ let package = Package(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The Documents room's parsers: poppler-glib for PDF, libxml2 for HTML and Office XML, cmark-gfm for Markdown.
+        .systemLibrary(
+            name: "CPoppler",
+            pkgConfig: "poppler-glib",
+            providers: [.apt(["libpoppler-glib-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCMark",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .target(
             name: "CSIMD",
@@ -93,6 +111,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Text with its structure out of txt, md, html, pdf, docx and pptx; the hierarchical chunker.
+        .target(
+            name: "Documents",
+            dependencies: [
+                "Embedding", "CPoppler", "CLibXML2", "CCMark",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -152,6 +180,12 @@ let package = Package(
             name: "EmbeddingTests",
             dependencies: ["Embedding", "Storage"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DocumentsTests",
+            dependencies: ["Documents", "Embedding", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            exclude: ["Fixtures"],  // read through #filePath, not bundled
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage"], swiftSettings: swiftSettings),
