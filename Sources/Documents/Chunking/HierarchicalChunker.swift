@@ -113,12 +113,9 @@ public struct HierarchicalChunker: Sendable {
 
     func units(_ section: Section) -> [Unit] {
         var units: [Unit] = []
-        var numbering = ListNumbering()
-        var previous: DocumentBlock?
+        var layout = MarkdownLayout()
         for block in section.blocks {
-            let separator = previous == nil ? "" : MarkdownWriter.separator(after: previous, before: block)
-            let number = numbering.next(block)
-            previous = block
+            let (separator, number) = layout.place(block)
             var pieces: [Unit]
             switch block.kind {
             case .table(let rows):

@@ -22,12 +22,10 @@ public struct ExtractedDocument: Sendable, Equatable {
     /// the header, code in fences, quotes with `>`. Blocks are separated by a blank line, list items by a newline.
     public func markdown() -> String {
         var output = ""
-        var numbering = ListNumbering()
-        var previous: DocumentBlock?
+        var layout = MarkdownLayout()
         for block in blocks {
-            if !output.isEmpty { output += MarkdownWriter.separator(after: previous, before: block) }
-            output += block.markdown(number: numbering.next(block))
-            previous = block
+            let (separator, number) = layout.place(block)
+            output += separator + block.markdown(number: number)
         }
         return output.isEmpty ? output : output + "\n"
     }

@@ -6,8 +6,10 @@
 ///   counted as they are inflated (a zip bomb's declared sizes are not trusted).
 /// - `maxZipTotalBytes` (Int, default 200 MiB): uncompressed bytes read from all entries of one archive.
 /// - `maxZipEntries` (Int, default 10,000): entries in the archive's central directory.
-/// - `maxNestingDepth` (Int, default 512): element depth of an HTML or XML tree, and list/quote depth in
-///   Markdown; the walks are iterative, so the bound is about meaning and memory, not the stack.
+/// - `maxNestingDepth` (Int, default 512): element depth of an HTML tree and container depth (lists, quotes) in
+///   Markdown; the walks are iterative, so the bound is about meaning and memory, not the stack. The XML parts of
+///   docx/pptx meet libxml2's own cap of 256 levels first (lifting it with `XML_PARSE_HUGE` would also lift its
+///   entity-expansion guards), reported as this limit with 256.
 /// - `maxPages` (Int, default 5,000): PDF pages, or slides of a presentation.
 /// - `maxTextBytes` (Int, default 64 MiB): UTF-8 bytes of extracted text in the whole document.
 public struct ExtractionLimits: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import CLibXML2
 
-/// HTML through libxml2's HTML parser (`HTML_PARSE_NONET | RECOVER | NOERROR | NOWARNING`, read as UTF-8), then
+/// HTML through libxml2's HTML parser (`HTML_PARSE_NONET | RECOVER | NOERROR | NOWARNING`, and `XML_PARSE_HUGE`
+/// so that no depth cap of its own cuts the tree; read as UTF-8), then
 /// one iterative walk of the DOM along parent/child/sibling links (no recursion, no stack of nodes):
 /// `h1`–`h6` are headings, `p` and text directly in other block elements paragraphs, `li` list items (depth from
 /// the enclosing `ul`/`ol`), `table`/`tr`/`td`/`th` tables (a table inside a cell joins that cell's text), `pre`
@@ -12,8 +13,10 @@ enum HTMLExtractor {
         guard LibXML.ready else { throw .damaged(.html, reason: "the HTML parser could not start") }
         var utf8 = text
         guard utf8.utf8.count < Int32.max else { throw .limitExceeded(.textBytes, limit: limits.maxTextBytes) }
+        // XML_PARSE_HUGE lifts libxml2's silent 256-level cap (the rest of a deeper page would be dropped), so the
+        // walk's own depth limit applies; the HTML parser expands no declared entities, which HUGE would unguard.
         let options = Int32(HTML_PARSE_NONET.rawValue | HTML_PARSE_RECOVER.rawValue
-            | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
+            | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue) | Int32(XML_PARSE_HUGE.rawValue)
         let document = utf8.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) {
                 htmlReadMemory($0.baseAddress, Int32($0.count), nil, "UTF-8", options)
@@ -107,13 +110,6 @@ enum HTMLExtractor {
         /// Text is kept as it comes; `flush` collapses its whitespace unless it is code.
         mutating func append(_ text: String) { inline += text }
 
-        static func isTextContainer(_ context: Context) -> Bool {
-            switch context {
-            case .list, .table, .row: false
-            default: true
-            }
-        }
-
         mutating func enter(_ node: xmlNodePtr, name: String) throws(DocumentError) {
             switch name {
             case "h1", "h2", "h3", "h4", "h5", "h6":
@@ -198,7 +194,7 @@ enum HTMLExtractor {
         }
 
         var isInCode: Bool {
-            if case .code = contexts.last(where: Self.isTextContainer) { return true }
+            if case .code = kind() { return true }
             return false
         }
 
@@ -210,7 +206,7 @@ enum HTMLExtractor {
                 cellText += " " + inline
                 return
             }
-            switch contexts.last(where: Self.isTextContainer) {
+            switch kind() {
             case .heading(let level):
                 try collector.append(.heading(level: level), text: inline)
             case .listItem:
@@ -227,6 +223,17 @@ enum HTMLExtractor {
             default:
                 try collector.append(.paragraph, text: inline)
             }
+        }
+
+        /// The innermost heading, list item, code or quote around the text (a `p` inside a quote is a quote).
+        func kind() -> Context {
+            for context in contexts.reversed() {
+                switch context {
+                case .heading, .listItem, .code, .quote: return context
+                default: continue
+                }
+            }
+            return .block
         }
 
         static func name(_ node: xmlNodePtr) -> String {

@@ -1,12 +1,6 @@
 /// Markdown for one block at a time, shared by `ExtractedDocument.markdown()` and the chunker (whose chunks are
 /// Markdown too, so a piece of a table is still a pipe table).
 enum MarkdownWriter {
-    /// What goes between two blocks: a newline between list items, a blank line otherwise.
-    static func separator(after previous: DocumentBlock?, before block: DocumentBlock) -> String {
-        if case .listItem = previous?.kind, case .listItem = block.kind { return "\n" }
-        return "\n\n"
-    }
-
     static func heading(_ text: String, level: Int) -> String {
         String(repeating: "#", count: min(max(level, 1), 6)) + " " + singleLine(text)
     }
@@ -75,22 +69,37 @@ enum MarkdownWriter {
     }
 }
 
-/// Numbers ordered list items in document order: 1, 2, 3 at each depth, restarting after any other block and
-/// below a shallower item.
-struct ListNumbering {
-    private var counters: [Int] = []
+/// How consecutive blocks are laid out in Markdown: ordered list items are numbered 1, 2, 3 at each depth, and
+/// items of one list are separated by a newline, everything else by a blank line (a list of the other kind at a
+/// depth already open starts after a blank line, so it is a list of its own).
+struct MarkdownLayout {
+    /// For each open list depth, whether it is ordered and its next number.
+    private var open: [(ordered: Bool, next: Int)] = []
+    private var previousWasItem = false
+    private var isFirst = true
 
-    /// The number of `block` if it is an ordered list item (1 for anything else).
-    mutating func next(_ block: DocumentBlock) -> Int {
+    /// What goes before `block` (nothing before the first), and its number if it is an ordered list item.
+    mutating func place(_ block: DocumentBlock) -> (separator: String, number: Int) {
+        defer { isFirst = false }
         guard case .listItem(let itemDepth, let ordered) = block.kind else {
-            counters.removeAll()
-            return 1
+            open.removeAll()
+            previousWasItem = false
+            return (isFirst ? "" : "\n\n", 1)
         }
         let depth = max(itemDepth, 0)
-        if counters.count > depth + 1 { counters.removeLast(counters.count - depth - 1) }
-        while counters.count < depth + 1 { counters.append(1) }
-        let number = counters[depth]
-        counters[depth] = ordered ? number + 1 : 1
-        return number
+        var sameList = previousWasItem
+        if depth < open.count {
+            if open[depth].ordered == ordered {
+                open.removeLast(open.count - depth - 1)  // deeper lists end
+            } else {
+                sameList = false  // a list of the other kind at this depth
+                open.removeLast(open.count - depth)
+            }
+        }
+        while open.count <= depth { open.append((ordered, 1)) }
+        let number = open[depth].next
+        open[depth].next += 1
+        previousWasItem = true
+        return (isFirst ? "" : sameList ? "\n" : "\n\n", number)
     }
 }
