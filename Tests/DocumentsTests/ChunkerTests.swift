@@ -241,3 +241,28 @@ import Testing
         #expect(chunks.count >= 100)
     }
 }
+
+/// Every fixture through extraction and chunking: nothing lost, nothing too large.
+@Suite struct CorpusChunkingTests {
+    @Test("for every fixture: each block's text is in the parents, in order, and every child fits the model")
+    func noTextLost() throws {
+        let chunker = try TestSupport.chunker()
+        for name in ["plain.txt", "notes.md", "guide.html", "report.pdf", "handbook.docx", "slides.pptx"] {
+            let document = try DocumentExtractor().extract(try TestSupport.fixture(name), mimeType: nil, filename: name)
+            let chunks = chunker.chunk(document, fileID: UUID())
+            #expect(chunks.filter { $0.level == .child }.allSatisfy { $0.tokenCount <= 254 }, "\(name)")
+            let parents = chunks.filter { $0.level == .parent }.map(\.content).joined(separator: "\n\n")
+            var cursor = parents.startIndex
+            for block in document.blocks {
+                let pieces: [String] = if case .table(let rows) = block.kind { rows.flatMap { $0 } } else { [block.text] }
+                for piece in pieces where !piece.isEmpty {
+                    guard let found = parents.range(of: piece, range: cursor..<parents.endIndex) else {
+                        Issue.record("\(name): \(piece.prefix(60)) is missing or out of order")
+                        return
+                    }
+                    cursor = found.lowerBound
+                }
+            }
+        }
+    }
+}

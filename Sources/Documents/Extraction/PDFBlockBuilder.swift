@@ -107,7 +107,8 @@ struct PDFBlockBuilder {
                 try close(&open, page: page.number)
                 let base = min(listBaseX ?? line.x1, line.x1)
                 listBaseX = base
-                let depth = min(max(Int(((line.x1 - base) / (1.2 * size)).rounded()), 0), 8)
+                let steps = ((line.x1 - base) / (1.2 * size)).rounded()
+                let depth = steps.isFinite ? Int(min(max(steps, 0), 8)) : 0
                 open = .listItem(depth: depth, ordered: marker.ordered, text: marker.rest, markerX: line.x1)
                 continue
             }

@@ -102,10 +102,13 @@ enum PDFExtractor {
                 continue
             }
             let box = rectangles[i]
+            let size = fontSizes[i]
+            // A hostile file can place text at infinities or NaN: such characters cannot be laid out.
+            guard box.x1.isFinite, box.y1.isFinite, box.x2.isFinite, box.y2.isFinite, size.isFinite else { continue }
             let height = abs(box.y2 - box.y1)
             line.append(PDFGlyph(scalar: scalar, x1: min(box.x1, box.x2), y1: min(box.y1, box.y2),
                                  x2: max(box.x1, box.x2), y2: max(box.y1, box.y2),
-                                 fontSize: fontSizes[i] > 0 ? fontSizes[i] : height, monospace: monospace[i]))
+                                 fontSize: size > 0 ? size : height, monospace: monospace[i]))
         }
         if !line.isEmpty { lines.append(line) }
         return (lines, text.utf8.count)
