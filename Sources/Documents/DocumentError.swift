@@ -1,6 +1,6 @@
-/// Why a document could not be read. Every case is the uploaded file's fault (or its limits'), never the
-/// server's: the pipeline stores `description` as the file's `error_message` and does not retry, since the same
-/// bytes fail the same way. The messages say what is wrong and what the user can do about it.
+/// Why a document could not be read. Every case but `unavailable` is the uploaded file's fault (or its limits'):
+/// the pipeline stores `description` as the file's `error_message` and does not retry, since the same bytes fail
+/// the same way (`isPermanent`). The messages say what is wrong and what the user can do about it.
 public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file has no bytes.
     case empty
@@ -20,6 +20,14 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     case noText(DocumentFormat)
     /// The document is larger or deeper than `ExtractionLimits` allows (a zip bomb, a 10,000-level tree, ...).
     case limitExceeded(ExtractionLimits.Limit, limit: Int)
+    /// The server could not read the file right now (its temporary storage failed); a retry may succeed.
+    case unavailable(String)
+
+    /// False only for `unavailable`: the same bytes will fail the same way again.
+    public var isPermanent: Bool {
+        if case .unavailable = self { return false }
+        return true
+    }
 
     public var description: String {
         switch self {
@@ -52,6 +60,8 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
             return "The \(format.displayName) document contains no text to index."
         case .limitExceeded(let limit, let value):
             return limit.message(limit: value)
+        case .unavailable(let reason):
+            return "The document could not be read right now (\(reason)): retry the processing later."
         }
     }
 }

@@ -3,7 +3,8 @@
 ///
 /// - Body size: the font size most characters of the document have. Headings: lines of at most 25 words whose
 ///   size is at least `headingRatio` × the body size; the distinct heading sizes, largest first, are levels 1…6.
-///   Consecutive heading lines of one size (a wrapped title) make one heading. Without font sizes, no headings.
+///   Consecutive heading lines of one size (a wrapped title) make one heading. On pages poppler gives no font
+///   sizes for, no headings.
 /// - Code: consecutive lines set mostly in a monospaced font (line breaks kept).
 /// - List items: a line starting with a bullet (`•`, `–`, ...), or with an ordinal (`1.`, `b)`) where a paragraph
 ///   could start; following lines that are indented past the marker continue the item; depth from the
@@ -21,6 +22,8 @@ struct PDFBlockBuilder {
         var number: Int
         var height: Double
         var items: [PDFPageItem]
+        /// Whether poppler gave font sizes for the page's text (else no line of it is a heading).
+        var fontSizesKnown = true
     }
 
     private var collector: BlockCollector
@@ -29,7 +32,7 @@ struct PDFBlockBuilder {
     init(pages: [Page], limits: ExtractionLimits) {
         collector = BlockCollector(limits: limits)
         var glyphsBySize: [Double: Int] = [:]
-        for page in pages {
+        for page in pages where page.fontSizesKnown {
             for case .line(let line) in page.items { glyphsBySize[line.fontSize, default: 0] += line.glyphCount }
         }
         guard let body = glyphsBySize.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key,
@@ -39,7 +42,7 @@ struct PDFBlockBuilder {
             return
         }
         var headingSizes: Set<Double> = []
-        for page in pages {
+        for page in pages where page.fontSizesKnown {
             for case .line(let line) in page.items
             where line.fontSize >= Self.headingRatio * body && line.wordCount <= 25 && !line.monospace {
                 headingSizes.insert(line.fontSize)
@@ -81,7 +84,7 @@ struct PDFBlockBuilder {
             if Self.isPageNumber(line, pageHeight: page.height) { continue }
             let gap = previous.map { line.y1 - $0.y2 } ?? .infinity
             let size = max(line.fontSize, 1)
-            let level = line.wordCount <= 25 && !line.monospace ? headingLevels[line.fontSize] : nil
+            let level = page.fontSizesKnown && line.wordCount <= 25 && !line.monospace ? headingLevels[line.fontSize] : nil
             defer { previous = line }
             if let level {
                 if case .heading(let openLevel, let text, let openSize) = open, openLevel == level,

@@ -26,12 +26,13 @@ enum PDFExtractor {
                 throw .damaged(.pdf, reason: "page \(index + 1) cannot be read")
             }
             defer { g_object_unref(UnsafeMutableRawPointer(page)) }
-            let (lines, bytes) = glyphLines(page)
+            let (lines, bytes, fontSizesKnown) = glyphLines(page)
             textBytes += bytes
             if textBytes > limits.maxTextBytes { throw .limitExceeded(.textBytes, limit: limits.maxTextBytes) }
             var width = 0.0, height = 0.0
             poppler_page_get_size(page, &width, &height)
-            pages.append(.init(number: index + 1, height: height, items: PDFPageLayout.items(lines: lines)))
+            pages.append(.init(number: index + 1, height: height, items: PDFPageLayout.items(lines: lines),
+                               fontSizesKnown: fontSizesKnown))
         }
         var builder = PDFBlockBuilder(pages: pages, limits: limits)
         let blocks = try builder.build(pages)
@@ -56,24 +57,26 @@ enum PDFExtractor {
         throw .damaged(.pdf, reason: "poppler cannot open it: \(message)")
     }
 
-    /// The page's characters with their boxes and fonts, split into poppler's lines, and its text's UTF-8 size.
-    private static func glyphLines(_ page: OpaquePointer) -> ([[PDFGlyph]], Int) {
-        guard let textPointer = poppler_page_get_text(page) else { return ([], 0) }
+    /// The page's characters with their boxes and fonts, split into poppler's lines; its text's UTF-8 size; whether
+    /// poppler gave font sizes (without them a character's size is its box height, and no line is a heading).
+    private static func glyphLines(_ page: OpaquePointer) -> ([[PDFGlyph]], Int, Bool) {
+        guard let textPointer = poppler_page_get_text(page) else { return ([], 0, false) }
         let text = String(cString: textPointer)
         g_free(textPointer)
         let scalars = Array(text.unicodeScalars)
-        guard scalars.contains(where: { !$0.properties.isWhitespace }) else { return ([], 0) }
+        guard scalars.contains(where: { !$0.properties.isWhitespace }) else { return ([], 0, false) }
 
         var rectangles: UnsafeMutablePointer<PopplerRectangle>?
         var rectangleCount: guint = 0
         let hasLayout = poppler_page_get_text_layout(page, &rectangles, &rectangleCount) != 0
         defer { g_free(rectangles) }
         guard hasLayout, let rectangles, Int(rectangleCount) == scalars.count else {
-            return (fallbackLines(scalars), text.utf8.count)
+            return (fallbackLines(scalars), text.utf8.count, false)
         }
 
         var fontSizes = Array(repeating: 0.0, count: scalars.count)
         var monospace = Array(repeating: false, count: scalars.count)
+        var fontSizesKnown = false
         if let attributes = poppler_page_get_text_attributes(page) {
             defer { poppler_page_free_text_attributes(attributes) }
             var node: UnsafeMutablePointer<GList>? = attributes
@@ -83,6 +86,7 @@ enum PDFExtractor {
                     let start = max(Int(run.start_index), 0), end = min(Int(run.end_index), scalars.count - 1)
                     let fixed = run.font_name.map { isMonospace(String(cString: $0)) } ?? false
                     if start <= end {
+                        fontSizesKnown = fontSizesKnown || run.font_size > 0
                         for i in start...end {
                             fontSizes[i] = run.font_size
                             monospace[i] = fixed
@@ -111,7 +115,7 @@ enum PDFExtractor {
                                  fontSize: size > 0 ? size : height, monospace: monospace[i]))
         }
         if !line.isEmpty { lines.append(line) }
-        return (lines, text.utf8.count)
+        return (lines, text.utf8.count, fontSizesKnown)
     }
 
     /// Without a layout that matches the text, each of poppler's lines stands alone, one above the other.

@@ -15,9 +15,20 @@ struct ZipPackage {
     private let entriesByLowercasedName: [String: Entry]
     private var totalBytes = 0
 
+    /// ZIPFoundation's in-memory archives trap on a corrupt offset past the end of the data (its memory file
+    /// computes a negative length), while a file behind a `FILE*` just reads short. So the bytes are written to a
+    /// temporary file, opened, and unlinked at once (the open file keeps them until the archive is released).
     init(_ bytes: Data, format: DocumentFormat, limits: ExtractionLimits) throws(DocumentError) {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("campus-search-\(UUID().uuidString).\(format.rawValue)")
         do {
-            archive = try Archive(data: bytes, accessMode: .read)
+            try bytes.write(to: url)
+        } catch {
+            throw .unavailable("cannot write a temporary copy to \(url.deletingLastPathComponent().path): \(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
+        do {
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw .damaged(format, reason: "its ZIP archive cannot be opened")
         }
