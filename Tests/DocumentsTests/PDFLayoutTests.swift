@@ -75,8 +75,7 @@ import Testing
         ]
         for (text, x, y) in rows { items += PDFPageLayout.items(lines: [Self.line(text, x: x, y: y)]) }
         let page = PDFBlockBuilder.Page(number: 1, height: 842, items: items)
-        var builder = PDFBlockBuilder(pages: [page], limits: ExtractionLimits())
-        #expect(try builder.build([page]).map(\.text) == [
+        #expect(try PDFBlockBuilder.blocks(of: [page], limits: ExtractionLimits()).map(\.text) == [
             "First paragraph line one continues here.", "Second paragraph after a gap",
             "Third starts indented and goes on.",
         ])
@@ -89,7 +88,6 @@ import Testing
                       PDFGlyph(scalar: "b", x1: 0, y1: 0, x2: 0, y2: 0, fontSize: 0, monospace: true)]
         let items = PDFPageLayout.items(lines: [glyphs, Array(glyphs.reversed())])
         let page = PDFBlockBuilder.Page(number: 1, height: 0, items: items)
-        var builder = PDFBlockBuilder(pages: [page], limits: ExtractionLimits())
-        #expect(try !builder.build([page]).isEmpty)
+        #expect(try !PDFBlockBuilder.blocks(of: [page], limits: ExtractionLimits()).isEmpty)
     }
 }

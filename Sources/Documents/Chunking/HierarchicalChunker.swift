@@ -107,8 +107,8 @@ public struct HierarchicalChunker: Sendable {
         var tokens: Int
         /// What goes before it when it follows another unit in one chunk.
         var separator: String
-        var pageStart: Int?
-        var pageEnd: Int?
+        /// The page of the block it comes from.
+        var page: Int?
     }
 
     func units(_ section: Section) -> [Unit] {
@@ -125,10 +125,7 @@ public struct HierarchicalChunker: Sendable {
             case .heading, .paragraph, .listItem, .quote:
                 pieces = proseUnits(block, number: number)
             }
-            for index in pieces.indices {
-                pieces[index].pageStart = block.page
-                pieces[index].pageEnd = block.page
-            }
+            for index in pieces.indices { pieces[index].page = block.page }
             if !pieces.isEmpty { pieces[0].separator = separator }
             units.append(contentsOf: pieces)
         }
@@ -346,7 +343,7 @@ public struct HierarchicalChunker: Sendable {
             taken += 1
         }
         guard taken > 0 else { return nil }
-        return Overlap(text: words.suffix(taken).joined(separator: " "), tokens: tokens, page: last.pageEnd)
+        return Overlap(text: words.suffix(taken).joined(separator: " "), tokens: tokens, page: last.page)
     }
 
     private func make(id: UUID, parentID: UUID?, level: Chunk.Level, index: Int, parentIndex: Int, childIndex: Int?,
@@ -356,7 +353,7 @@ public struct HierarchicalChunker: Sendable {
             if k > 0 || overlap != nil { content += unit.separator.isEmpty ? "\n\n" : unit.separator }
             content += unit.text
         }
-        let pages = units.flatMap { [$0.pageStart, $0.pageEnd] }.compactMap { $0 } + [overlap?.page].compactMap { $0 }
+        let pages = units.compactMap(\.page) + [overlap?.page].compactMap { $0 }
         let features = ChunkFeatures(content: content, hasCode: units.contains { $0.kind == .code },
                                      hasTables: units.contains { $0.kind == .table })
         return Chunk(id: id, parentID: parentID, level: level, index: index, parentIndex: parentIndex,

@@ -9,8 +9,8 @@ import Foundation
 ///   `w:ilvl`, or N − 1 for styles named like `List Bullet N`; it is ordered unless the level's `w:numFmt` is
 ///   `bullet` or `none`. A style named like `Quote` makes a quote.
 /// - Tables: `w:tbl` rows and cells; a cell's paragraphs join with spaces; a nested table joins its cell's text.
-/// - Text: `w:t` of runs (inside hyperlinks, insertions, content controls too); deleted text, field codes and the
-///   `mc:Fallback` copies of drawings are skipped; a text box's paragraphs become blocks of their own.
+/// - Text: `w:t` of runs (inside hyperlinks, insertions, content controls too); deleted and moved-away text, field
+///   codes and the `mc:Fallback` copies of drawings are skipped; a text box's paragraphs become blocks of their own.
 /// - Pages: when Word recorded `w:lastRenderedPageBreak` markers, each block's page is 1 + the markers before its
 ///   first text; otherwise explicit page breaks (`<w:br w:type="page"/>`) count; with neither, pages are nil.
 enum DOCXExtractor {
@@ -66,7 +66,8 @@ enum DOCXExtractor {
         var renderedBreaks = 0
         var explicitBreaks = 0
         var inText = false
-        /// Depth inside skipped elements (`mc:Fallback`, `w:del`, `w:instrText` ...).
+        /// Depth inside skipped elements: `mc:Fallback` (a copy of the `mc:Choice` before it), deleted and moved-away
+        /// text, field codes, run properties.
         var skipping = 0
 
         init(styles: WordStyles, numbering: WordNumbering, limits: ExtractionLimits) {
@@ -82,7 +83,7 @@ enum DOCXExtractor {
             case .start(let name):
                 if skipping > 0 || Self.isSkipped(name) { skipping += 1; return }
                 guard OOXML.wordprocessing.contains(name.namespace) else { return }
-                try start(name.local, namespace: name.namespace, attributes)
+                start(name.local, namespace: name.namespace, attributes)
             case .end(let name):
                 if skipping > 0 { skipping -= 1; return }
                 guard OOXML.wordprocessing.contains(name.namespace) else { return }
@@ -96,12 +97,11 @@ enum DOCXExtractor {
         static func isSkipped(_ name: XMLName) -> Bool {
             if name.namespace == OOXML.markupCompatibility { return name.local == "Fallback" }
             guard OOXML.wordprocessing.contains(name.namespace) else { return false }
-            return ["del", "delText", "instrText", "footnoteReference", "commentReference", "rPr"]
-                .contains(name.local)
+            return ["del", "moveFrom", "instrText", "rPr"].contains(name.local)
         }
 
         /// Attributes such as `w:val` share their element's namespace.
-        mutating func start(_ local: String, namespace: String, _ attributes: XMLAttributes) throws(DocumentError) {
+        mutating func start(_ local: String, namespace: String, _ attributes: XMLAttributes) {
             let value = { attributes.value("val", namespace: namespace) }
             switch local {
             case "p":

@@ -29,7 +29,14 @@ struct PDFBlockBuilder {
     private var collector: BlockCollector
     private let headingLevels: [Double: Int]
 
-    init(pages: [Page], limits: ExtractionLimits) {
+    /// The blocks of the document's pages, in order.
+    static func blocks(of pages: [Page], limits: ExtractionLimits) throws(DocumentError) -> [DocumentBlock] {
+        var builder = PDFBlockBuilder(pages: pages, limits: limits)
+        for page in pages { try builder.add(page) }
+        return builder.collector.blocks
+    }
+
+    private init(pages: [Page], limits: ExtractionLimits) {
         collector = BlockCollector(limits: limits)
         var glyphsBySize: [Double: Int] = [:]
         for page in pages where page.fontSizesKnown {
@@ -60,11 +67,6 @@ struct PDFBlockBuilder {
         case paragraph(text: String)
         case listItem(depth: Int, ordered: Bool, text: String, markerX: Double)
         case code(text: String)
-    }
-
-    mutating func build(_ pages: [Page]) throws(DocumentError) -> [DocumentBlock] {
-        for page in pages { try add(page) }
-        return collector.blocks
     }
 
     private mutating func add(_ page: Page) throws(DocumentError) {

@@ -34,8 +34,7 @@ enum PDFExtractor {
             pages.append(.init(number: index + 1, height: height, items: PDFPageLayout.items(lines: lines),
                                fontSizesKnown: fontSizesKnown))
         }
-        var builder = PDFBlockBuilder(pages: pages, limits: limits)
-        let blocks = try builder.build(pages)
+        let blocks = try PDFBlockBuilder.blocks(of: pages, limits: limits)
         guard !blocks.isEmpty else { throw .noTextLayer(pageCount: pageCount) }
         return ExtractedDocument(blocks: blocks, pageCount: pageCount, title: title(document))
     }
