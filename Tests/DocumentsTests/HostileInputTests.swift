@@ -150,7 +150,7 @@ import Testing
             .formatMismatch(declared: .pdf, detected: .text), .invalidUTF8(byteOffset: 3),
             .damaged(.docx, reason: "its ZIP archive cannot be opened"), .encrypted, .noTextLayer(pageCount: 1),
             .noText(.html), .limitExceeded(.zipEntryBytes, limit: 100 << 20), .limitExceeded(.nestingDepth, limit: 512),
-            .limitExceeded(.pages, limit: 5_000), .limitExceeded(.textBytes, limit: 64 << 20),
+            .limitExceeded(.pages, limit: 5_000), .limitExceeded(.textBytes, limit: 128 << 20),
             .limitExceeded(.zipTotalBytes, limit: 200 << 20), .limitExceeded(.zipEntries, limit: 10_000),
         ]
         for error in errors {

@@ -32,14 +32,15 @@ import Testing
         ])
     }
 
-    @Test("docx: deleted text and field codes are skipped, hyperlinks and insertions read, a text box is its own block")
+    @Test("docx: deleted text and field codes skipped, hyperlinks and insertions read, a text box its own block, style ids read as names without styles.xml")
     func docxRuns() throws {
         let body = """
             <w:p><w:r><w:t xml:space="preserve">Kept </w:t></w:r><w:del><w:r><w:delText>gone</w:delText></w:r></w:del>\
             <w:ins><w:r><w:t>inserted</w:t></w:r></w:ins><w:r><w:instrText>PAGE \\* MERGEFORMAT</w:instrText></w:r>\
             <w:hyperlink><w:r><w:t xml:space="preserve"> link</w:t></w:r></w:hyperlink><w:r><w:tab/><w:t>end</w:t></w:r>\
             <w:r><w:drawing><w:txbxContent><w:p><w:r><w:t>In a box</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r></w:p>\
-            <w:p><w:pPr><w:outlineLvl w:val="2"/></w:pPr><w:r><w:t>Outline heading</w:t></w:r></w:p>
+            <w:p><w:pPr><w:outlineLvl w:val="2"/></w:pPr><w:r><w:t>Outline heading</w:t></w:r></w:p>\
+            <w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t>Styled without styles.xml</w:t></w:r></w:p>
             """
         let xml = "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>"
             + body + "</w:body></w:document>"
@@ -50,6 +51,7 @@ import Testing
             DocumentBlock(kind: .paragraph, text: "In a box"),
             DocumentBlock(kind: .paragraph, text: "Kept inserted link end"),
             DocumentBlock(kind: .heading(level: 3), text: "Outline heading"),
+            DocumentBlock(kind: .heading(level: 2), text: "Styled without styles.xml"),
         ])
         #expect(document.pageCount == nil)
     }

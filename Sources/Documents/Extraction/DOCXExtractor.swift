@@ -260,18 +260,27 @@ struct WordStyles {
         styles = parsed
     }
 
-    /// The heading level a style gives, through its `basedOn` chain (at most 16 links: chains may loop).
+    /// The heading level a style gives, through its `basedOn` chain (at most 16 links: chains may loop). A style
+    /// id missing from `styles.xml` (or a package without one) is read as a name: `Heading1`…`Heading6`, `Title`.
     func headingLevel(_ id: String?) -> Int? {
         var id = id
         for _ in 0..<16 {
-            guard let key = id, let style = styles[key] else { return nil }
-            let name = style.name.lowercased()
-            if name == "title" { return 1 }
-            if name.hasPrefix("heading "), let level = Int(name.dropFirst(8)), (1...6).contains(level) { return level }
+            guard let key = id else { return nil }
+            guard let style = styles[key] else { return Self.headingLevel(styleName: key.lowercased()) }
+            if let level = Self.headingLevel(styleName: style.name.lowercased()) { return level }
             if let outline = style.outlineLevel, (0...5).contains(outline) { return outline + 1 }
             id = style.basedOn
         }
         return nil
+    }
+
+    /// `title` is 1, `heading N` (or `headingN`) is N for N in 1…6.
+    private static func headingLevel(styleName name: String) -> Int? {
+        if name == "title" { return 1 }
+        guard name.hasPrefix("heading") else { return nil }
+        let number = name.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard let level = Int(number), (1...6).contains(level) else { return nil }
+        return level
     }
 
     /// The numbering a style carries, through its `basedOn` chain.

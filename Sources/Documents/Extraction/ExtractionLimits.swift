@@ -11,14 +11,15 @@
 ///   docx/pptx meet libxml2's own cap of 256 levels first (lifting it with `XML_PARSE_HUGE` would also lift its
 ///   entity-expansion guards), reported as this limit with 256.
 /// - `maxPages` (Int, default 5,000): PDF pages, or slides of a presentation.
-/// - `maxTextBytes` (Int, default 64 MiB): UTF-8 bytes of extracted text in the whole document.
+/// - `maxTextBytes` (Int, default 128 MiB): UTF-8 bytes of extracted text in the whole document (above the
+///   100 MB upload limit, so only text multiplied by markup or a hostile layout reaches it).
 public struct ExtractionLimits: Sendable, Equatable {
     public var maxZipEntryBytes: Int = 100 << 20
     public var maxZipTotalBytes: Int = 200 << 20
     public var maxZipEntries: Int = 10_000
     public var maxNestingDepth: Int = 512
     public var maxPages: Int = 5_000
-    public var maxTextBytes: Int = 64 << 20
+    public var maxTextBytes: Int = 128 << 20
 
     public init() {}
 
