@@ -62,6 +62,8 @@ import Testing
         #expect(ListMarker.split("• First point")?.rest == "First point")
         #expect(ListMarker.split("12) Twelfth")?.ordered == true)
         #expect(ListMarker.split("e.g. this") == nil && ListMarker.split("3.5 percent") == nil)
+        #expect(ListMarker.split("•Glued to its bullet")?.rest == "Glued to its bullet")
+        #expect(ListMarker.split("-5 degrees") == nil)
     }
 
     @Test("paragraph breaks: a wider gap, a first-line indent; page numbers in the margin are dropped")

@@ -5,7 +5,8 @@
 ///   size is at least `headingRatio` × the body size; the distinct heading sizes, largest first, are levels 1…6.
 ///   Consecutive heading lines of one size (a wrapped title) make one heading. On pages poppler gives no font
 ///   sizes for, no headings.
-/// - Code: consecutive lines set mostly in a monospaced font (line breaks kept).
+/// - Code: consecutive lines set mostly in a monospaced font (line breaks kept; a gap of a blank line or more
+///   within 2.5 lines becomes a blank line), unless the line starts with a symbol bullet (`•`): a list item.
 /// - List items: a line starting with a bullet (`•`, `–`, ...), or with an ordinal (`1.`, `b)`) where a paragraph
 ///   could start; following lines that are indented past the marker continue the item; depth from the
 ///   indentation relative to the list's first item.
@@ -13,10 +14,13 @@
 ///   quartile) by `paragraphGapFactor` × the font size, the font size changes, the next line is indented as a
 ///   first line, or the text moves up (the next column). A hyphen at a line's end before a lower-case letter is
 ///   removed ("exam-" + "ple" → "example").
-/// - Lines that are only a page number ("3", "Page 3", "3 of 10") in the top or bottom 6 % of the page are dropped.
+/// - Page furniture in the top or bottom `marginShare` of the page is dropped: a line that is only a page number
+///   ("3", "iv", "Page 3", "3 of 10"), and a running header or footer, a line whose text (digits aside) recurs in
+///   the margins of at least 3 pages.
 struct PDFBlockBuilder {
     static let headingRatio = 1.15
     static let paragraphGapFactor = 0.35
+    static let marginShare = 0.08
 
     struct Page {
         var number: Int
@@ -28,6 +32,8 @@ struct PDFBlockBuilder {
 
     private var collector: BlockCollector
     private let headingLevels: [Double: Int]
+    /// Running headers and footers, by `furnitureKey`.
+    private let runningLines: Set<String>
 
     /// The blocks of the document's pages, in order.
     static func blocks(of pages: [Page], limits: ExtractionLimits) throws(DocumentError) -> [DocumentBlock] {
@@ -38,6 +44,13 @@ struct PDFBlockBuilder {
 
     private init(pages: [Page], limits: ExtractionLimits) {
         collector = BlockCollector(limits: limits)
+        var pagesByLine: [String: Set<Int>] = [:]
+        for page in pages {
+            for case .line(let line) in page.items where Self.isInMargin(line, pageHeight: page.height) {
+                pagesByLine[Self.furnitureKey(line.text), default: []].insert(page.number)
+            }
+        }
+        runningLines = Set(pagesByLine.filter { !$0.key.isEmpty && $0.value.count >= 3 }.keys)
         var glyphsBySize: [Double: Int] = [:]
         for page in pages where page.fontSizesKnown {
             for case .line(let line) in page.items { glyphsBySize[line.fontSize, default: 0] += line.glyphCount }
@@ -83,7 +96,10 @@ struct PDFBlockBuilder {
                 }
                 continue
             }
-            if Self.isPageNumber(line, pageHeight: page.height) { continue }
+            if Self.isInMargin(line, pageHeight: page.height),
+               Self.isPageNumber(line.text) || runningLines.contains(Self.furnitureKey(line.text)) {
+                continue
+            }
             let gap = previous.map { line.y1 - $0.y2 } ?? .infinity
             let size = max(line.fontSize, 1)
             let level = page.fontSizesKnown && line.wordCount <= 25 && !line.monospace ? headingLevels[line.fontSize] : nil
@@ -98,9 +114,10 @@ struct PDFBlockBuilder {
                 }
                 continue
             }
-            if line.monospace {
-                if case .code(let text) = open, gap >= 0, gap <= size {
-                    open = .code(text: text + "\n" + line.text)
+            let marker = ListMarker.split(line.text)
+            if line.monospace, !(marker.map { !$0.rest.isEmpty && $0.symbol } ?? false) {
+                if case .code(let text) = open, gap >= 0, gap <= 2.5 * size {
+                    open = .code(text: text + (gap > 0.8 * size ? "\n\n" : "\n") + line.text)
                 } else {
                     try close(&open, page: page.number)
                     open = .code(text: line.text)
@@ -108,7 +125,7 @@ struct PDFBlockBuilder {
                 continue
             }
             let breaks = previous.map { Self.isParagraphBreak($0, line, gap: gap, normalGap: normalGap) } ?? true
-            if let marker = ListMarker.split(line.text), !marker.rest.isEmpty, !marker.ordered || breaks || isOrderedItem(open) {
+            if let marker, !marker.rest.isEmpty, !marker.ordered || breaks || isOrderedItem(open) {
                 try close(&open, page: page.number)
                 let base = min(listBaseX ?? line.x1, line.x1)
                 listBaseX = base
@@ -182,10 +199,20 @@ struct PDFBlockBuilder {
         return text + " " + next
     }
 
-    static func isPageNumber(_ line: PDFFragment, pageHeight: Double) -> Bool {
-        guard pageHeight > 0, line.y2 < 0.06 * pageHeight || line.y1 > 0.94 * pageHeight else { return false }
-        let words = line.text.lowercased().split(separator: " ")
-        let isNumber: (Substring) -> Bool = { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+    static func isInMargin(_ line: PDFFragment, pageHeight: Double) -> Bool {
+        pageHeight > 0 && (line.y2 < marginShare * pageHeight || line.y1 > (1 - marginShare) * pageHeight)
+    }
+
+    /// A line's text with digits removed and case folded, so "Page 3" and "Page 4" of one footer match.
+    static func furnitureKey(_ text: String) -> String {
+        BlockCollector.collapsingWhitespace(String(text.lowercased().filter { !$0.isNumber }))
+    }
+
+    static func isPageNumber(_ text: String) -> Bool {
+        let words = text.lowercased().split(separator: " ")
+        let isNumber: (Substring) -> Bool = { word in
+            !word.isEmpty && (word.allSatisfy { $0.isASCII && $0.isNumber } || word.count <= 6 && word.allSatisfy { "ivxlc".contains($0) })
+        }
         switch words.count {
         case 1: return isNumber(words[0])
         case 2: return words[0] == "page" && isNumber(words[1])

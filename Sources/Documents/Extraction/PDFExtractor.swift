@@ -137,10 +137,12 @@ enum PDFExtractor {
         return lines
     }
 
-    /// Font names of the common monospaced families (poppler reports e.g. `Courier`, `ABCDEF+DejaVuSansMono`).
+    /// Font names of the common monospaced families (poppler reports e.g. `Courier`, `ABCDEF+DejaVuSansMono`,
+    /// TeX's `CMTT10`, `NimbusMonL-Regu`).
     static func isMonospace(_ fontName: String) -> Bool {
         let name = fontName.lowercased()
-        return ["courier", "mono", "consolas", "menlo", "inconsolata", "sourcecode", "source code", "lucidaconsole"]
+        return ["courier", "mono", "consolas", "menlo", "inconsolata", "sourcecode", "source code", "lucidaconsole",
+                "cmtt", "cmsltt", "sftt", "typewriter", "nimbusmon"]
             .contains { name.contains($0) }
     }
 

@@ -45,7 +45,8 @@ enum PDFPageItem {
 /// are rebuilt from the character boxes.
 ///
 /// 1. Each of poppler's lines is cut where the gap between two visible characters exceeds `gapFactor` × the font
-///    size (a word space is about 0.3 em; table columns are further apart), or where the text jumps backwards.
+///    size (a word space is about 0.3 em; table columns are further apart), unless both are monospaced (code is
+///    aligned with runs of spaces), or where the text jumps backwards.
 /// 2. Fragments whose vertical centres are within half a line height form one visual row, left to right; a
 ///    fragment that is only a list marker (`•`, `1.`, `a)`) is joined to the fragment after it.
 /// 3. Two or more consecutive rows of at least two fragments each, with no taller gap than `rowGapFactor` lines
@@ -93,7 +94,8 @@ enum PDFPageLayout {
             if let previous = previousVisible {
                 let size = max(previous.fontSize, glyph.fontSize, 1)
                 let gap = glyph.x1 - previous.x2
-                if gap > gapFactor * size || glyph.x1 < previous.x1 - size {
+                let wide = gap > gapFactor * size && !(previous.monospace && glyph.monospace)
+                if wide || glyph.x1 < previous.x1 - size {
                     if let fragment = fragment(current) { result.append(fragment) }
                     current.removeAll(keepingCapacity: true)
                 }
@@ -212,6 +214,8 @@ enum PDFPageLayout {
 /// List markers at the start of a line of PDF text.
 enum ListMarker {
     static let bullets: Set<Character> = ["•", "◦", "▪", "▫", "‣", "●", "○", "■", "□", "–", "-", "*", "·", "◆", "►", "✓"]
+    /// Bullets that never start a word, so text may follow them without a space ("•A standard way").
+    static let symbolBullets: Set<Character> = ["•", "◦", "▪", "▫", "‣", "●", "○", "■", "□", "◆", "►", "✓"]
 
     /// A bullet alone, or an ordinal (`1.`, `12)`, `a.`, `iv)`) alone.
     static func isBareMarker(_ text: String) -> Bool {
@@ -219,13 +223,15 @@ enum ListMarker {
         return marker.rest.isEmpty
     }
 
-    /// The marker and the text after it, when the text starts with a bullet or an ordinal and a space.
-    static func split(_ text: String) -> (ordered: Bool, rest: String)? {
+    /// The marker and the text after it, when the text starts with a bullet or an ordinal and a space (or with a
+    /// symbol bullet); `symbol` tells a symbol bullet, which no code or prose line starts with.
+    static func split(_ text: String) -> (ordered: Bool, symbol: Bool, rest: String)? {
         guard let first = text.first else { return nil }
         if bullets.contains(first) {
             let rest = text.dropFirst()
-            guard rest.isEmpty || rest.first?.isWhitespace == true else { return nil }
-            return (false, String(rest).trimmingWhitespace())
+            let symbol = symbolBullets.contains(first)
+            guard rest.isEmpty || rest.first?.isWhitespace == true || symbol else { return nil }
+            return (false, symbol, String(rest).trimmingWhitespace())
         }
         let head = text.prefix { !$0.isWhitespace }
         guard head.count >= 2, head.count <= 5, let last = head.last, last == "." || last == ")" else { return nil }
@@ -234,7 +240,7 @@ enum ListMarker {
         let isLetter = body.count == 1 && body.allSatisfy { $0.isASCII && $0.isLowercase }
         let isRoman = body.allSatisfy { "ivxl".contains($0) }
         guard isNumber || isLetter || isRoman else { return nil }
-        return (true, String(text.dropFirst(head.count)).trimmingWhitespace())
+        return (true, false, String(text.dropFirst(head.count)).trimmingWhitespace())
     }
 }
 
