@@ -84,6 +84,32 @@ import Testing
         #expect(PDFBlockBuilder.join("exam-", "ple") == "example" && PDFBlockBuilder.join("Ver-", "Sion") == "Ver- Sion")
     }
 
+    @Test("running headers and page numbers in the margins are dropped; monospaced lines are code")
+    func furnitureAndCode() throws {
+        func glyphs(_ text: String, x: Double, y: Double, monospace: Bool = false) -> [PDFGlyph] {
+            Self.line(text, x: x, y: y).map { glyph in
+                var glyph = glyph
+                glyph.monospace = monospace
+                return glyph
+            }
+        }
+        let pages = (1...3).map { number in
+            var lines = [glyphs("Course Notes, Week \(number)", x: 50, y: 20), glyphs("Body of page \(number).", x: 50, y: 300)]
+            if number == 2 {
+                lines += [glyphs("let a = 1", x: 50, y: 320, monospace: true), glyphs("let b = 2", x: 50, y: 342, monospace: true)]
+            }
+            lines.append(glyphs("Page \(number) of 3", x: 250, y: 800))
+            return PDFBlockBuilder.Page(number: number, height: 842, items: PDFPageLayout.items(lines: lines))
+        }
+        let blocks = try PDFBlockBuilder.blocks(of: pages, limits: ExtractionLimits())
+        #expect(blocks == [
+            DocumentBlock(kind: .paragraph, text: "Body of page 1.", page: 1),
+            DocumentBlock(kind: .paragraph, text: "Body of page 2.", page: 2),
+            DocumentBlock(kind: .code(language: nil), text: "let a = 1\n\nlet b = 2", page: 2),
+            DocumentBlock(kind: .paragraph, text: "Body of page 3.", page: 3),
+        ])
+    }
+
     @Test("glyphs at absurd coordinates do not crash the layout")
     func absurdCoordinates() throws {
         let glyphs = [PDFGlyph(scalar: "a", x1: -1e308, y1: 1e308, x2: 1e308, y2: -1e308, fontSize: 1e308, monospace: false),
