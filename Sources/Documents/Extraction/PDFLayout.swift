@@ -243,11 +243,3 @@ enum ListMarker {
         return (true, false, String(text.dropFirst(head.count)).trimmingWhitespace())
     }
 }
-
-extension String {
-    func trimmingWhitespace() -> String {
-        guard let start = firstIndex(where: { !$0.isWhitespace }),
-              let end = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[start...end])
-    }
-}
