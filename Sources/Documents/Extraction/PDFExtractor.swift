@@ -14,6 +14,20 @@ enum PDFExtractor {
         guard bytes.suffix(1024).range(of: Data("%%EOF".utf8)) != nil else {
             throw .damaged(.pdf, reason: "it is cut short: the end-of-file marker is missing")
         }
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(DocumentError) in try extract(raw, limits: limits) }
+        }
+        return try result.get()
+    }
+
+    /// Poppler reads `raw` in place (`g_bytes_new_static`, no copy of a large file); the document is released
+    /// before `raw` goes out of scope.
+    private static func extract(_ raw: UnsafeRawBufferPointer, limits: ExtractionLimits) throws(DocumentError)
+        -> ExtractedDocument {
+        guard let bytes = g_bytes_new_static(raw.baseAddress, gsize(raw.count)) else {
+            throw .unavailable("poppler could not take the file's bytes")
+        }
+        defer { g_bytes_unref(bytes) }
         let document = try open(bytes)
         defer { g_object_unref(UnsafeMutableRawPointer(document)) }
         let pageCount = Int(poppler_document_get_n_pages(document))
@@ -39,14 +53,9 @@ enum PDFExtractor {
         return ExtractedDocument(blocks: blocks, pageCount: pageCount, title: title(document))
     }
 
-    private static func open(_ bytes: Data) throws(DocumentError) -> OpaquePointer {
+    private static func open(_ bytes: OpaquePointer) throws(DocumentError) -> OpaquePointer {
         var error: UnsafeMutablePointer<GError>?
-        let document: OpaquePointer? = bytes.withUnsafeBytes { raw in
-            guard let gbytes = g_bytes_new(raw.baseAddress, gsize(raw.count)) else { return nil }
-            defer { g_bytes_unref(gbytes) }
-            return poppler_document_new_from_bytes(gbytes, nil, &error)
-        }
-        if let document { return document }
+        if let document = poppler_document_new_from_bytes(bytes, nil, &error) { return document }
         defer { if let error { g_error_free(error) } }
         if let error, error.pointee.domain == poppler_error_quark(),
            error.pointee.code == Int32(POPPLER_ERROR_ENCRYPTED.rawValue) {
