@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Accounts", "JSON", "CollectionStore", "Storage",
+                "Server", "Accounts", "JSON", "CollectionStore", "Platform", "Storage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

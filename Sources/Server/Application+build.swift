@@ -11,9 +11,13 @@ import Platform
 ///
 /// Opening the data directory happens here, before the server binds, so a bad directory fails
 /// start-up with a clear error instead of failing the first request.
+///
+/// `rateLimiter` is the procedures' limiter (the contract's limits by default); tests pass one on a
+/// clock they control.
 public func buildApplication(
     _ configuration: ServerConfiguration,
-    logger: Logger? = nil
+    logger: Logger? = nil,
+    rateLimiter: RateLimiter = RateLimiter()
 ) async throws -> some ApplicationProtocol {
     CampusMetrics.bootstrap()
     var logger = logger ?? Logger(label: "campus-search")
@@ -30,7 +34,7 @@ public func buildApplication(
     } catch let error as TokenAuthority.SetupError {
         throw DataDirectory.OpenError(description: error.description)
     }
-    let router = buildRouter(dataDirectory: dataDirectory, tokens: tokens, configuration: configuration)
+    let router = buildRouter(dataDirectory: dataDirectory, tokens: tokens, rateLimiter: rateLimiter, configuration: configuration)
     let idle = configuration.idleTimeout.components
     return Application(
         router: router,
@@ -49,7 +53,9 @@ public func buildApplication(
     )
 }
 
-func buildRouter(dataDirectory: DataDirectory, tokens: TokenAuthority, configuration: ServerConfiguration) -> Router<AppRequestContext> {
+func buildRouter(
+    dataDirectory: DataDirectory, tokens: TokenAuthority, rateLimiter: RateLimiter, configuration: ServerConfiguration
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
@@ -68,7 +74,7 @@ func buildRouter(dataDirectory: DataDirectory, tokens: TokenAuthority, configura
 
     let services = PlatformServices(accounts: dataDirectory.accounts, collections: dataDirectory.collections)
     let trpc = TRPCController<AppRequestContext>(
-        procedures: PlatformProcedures.all(services), rateLimiter: RateLimiter(), maxBodyBytes: configuration.maxBodyBytes
+        procedures: PlatformProcedures.all(services), rateLimiter: rateLimiter, maxBodyBytes: configuration.maxBodyBytes
     )
     router.group("trpc")
         .add(middleware: CORSPolicy(origins: configuration.corsOrigins))

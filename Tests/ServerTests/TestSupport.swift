@@ -14,6 +14,7 @@ func testConfiguration() -> ServerConfiguration {
     configuration.logLevel = .error
     // These tests need no embedding model; loading it would only slow them down.
     configuration.modelDirectory = temporaryDataDirectory() + "-no-model"
+    configuration.tokens.secret = testJWTSecret
     return configuration
 }
 
@@ -63,3 +64,6 @@ func freePort() throws -> Int {
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// The HS256 secret test servers verify tokens with (what a Supabase project signs with).
+let testJWTSecret = "campus-search-test-secret-0123456789abcdef"

@@ -105,9 +105,11 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
             guard method == expected else {
                 throw TRPCError(.methodNotSupported, "Unsupported \(method.rawValue)-request to \(procedure.method.rawValue) procedure at path \"\(path)\"")
             }
+            // JSON that does not parse fails before anything else looks at the call (tRPC parses the
+            // inputs while reading the request); then the procedure's own chain.
+            let value = try input.get()
             try procedure.kind.authorize(principal)
             try rateLimiter.check(procedure: path, caller: identity)
-            let value = try input.get()
             let result = try await procedure.resolve(
                 ProcedureCall(path: path, input: value, principal: principal, requestID: requestID, logger: logger)
             )
