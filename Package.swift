@@ -202,8 +202,7 @@ let package = Package(
             name: "AccountsTests",
             dependencies: [
                 "Accounts", "JSON", "Storage",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),  // RSA keys for the RS256 tests
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings

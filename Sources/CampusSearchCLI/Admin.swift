@@ -2,6 +2,7 @@ import Accounts
 import ArgumentParser
 import Foundation
 import JSON
+import Logging
 import Platform
 
 /// `campus-search admin …`: organisations and users written straight into a data directory, beside a running
@@ -87,9 +88,12 @@ struct DataDirectoryOption: ParsableArguments {
     }
 
     /// The accounts of the stamped environment only (no collections, no model): what the admin commands need.
+    /// Quiet on success: standard error carries only failures, standard output only the result.
     func openAccounts() throws -> AccountsStore {
+        var logger = Logger(label: "campus-search.data")
+        logger.logLevel = .warning
         do {
-            return try AccountsStore(environment: DataDirectory.openEnvironment(path: path))
+            return try AccountsStore(environment: DataDirectory.openEnvironment(path: path, logger: logger))
         } catch let error as DataDirectory.OpenError {
             throw CLIError(error.description)
         }

@@ -64,7 +64,9 @@ struct CommandLineTests {
     func endToEnd() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let organization = try object(run(["admin", "create-organization", "--name", "Acme Corp", "--tier", "basic", "--data-dir", directory]))
+        let created = try run(["admin", "create-organization", "--name", "Acme Corp", "--tier", "basic", "--data-dir", directory])
+        #expect(created.stderr.isEmpty, "stderr: \(created.stderr)")
+        let organization = try object(created)
         #expect(organization.keys == ["id", "name", "slug", "tier", "storageQuotaBytes", "storageUsedBytes", "createdAt", "updatedAt"])
         #expect(organization.value["name"] == .string("Acme Corp") && organization.value["tier"] == .string("basic"))
         #expect(organization.value["storageQuotaBytes"] == .int(104_857_600) && organization.value["storageUsedBytes"] == .int(0))
