@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure recall@k, QPS and latency percentiles: dense vectors, BM25 text, embeddings, or over HTTP.",
-        subcommands: [BenchDense.self, BenchText.self, BenchEmbed.self, BenchHTTP.self]
+        subcommands: [BenchDense.self, BenchText.self, BenchEmbed.self, BenchHTTP.self, BenchTRPC.self]
     )
 }

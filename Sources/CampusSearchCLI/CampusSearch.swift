@@ -26,6 +26,8 @@ struct CampusSearch: AsyncParsableCommand {
     }
 
     static func exitWithOneLine(_ error: any Error) -> Never {
+        // A command that already said why (a failed benchmark threshold) just sets the status.
+        if let exitCode = error as? ExitCode { Foundation.exit(exitCode.rawValue) }
         let code = exitCode(for: error)
         if code == .success || error is CleanExit {
             // --help, --version: ArgumentParser prints them itself.
