@@ -3,6 +3,7 @@
 // CampusSearch: one Swift server for vector search, text embeddings and the course platform.
 // Imports point one way (see ../shared/DESIGN.md and README.md):
 //   CampusSearchCLI → Server → Platform → {CollectionStore, Embedding} → {Search, Storage}
+//   Jobs → Storage (the durable queue; Platform and Server will build on it)
 //   Search → CSIMD, CBLAS;  Storage → CLMDB;  Embedding → CBLAS, Storage
 // The dependency lists below are the only place that enforces this, so keep them minimal.
 import PackageDescription
@@ -85,6 +86,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The durable job queue: records, indexes, leases, group-committed state changes, workers, handlers.
+        .target(
+            name: "Jobs",
+            dependencies: [
+                "JSON", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Embedding",
             dependencies: [
@@ -120,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "CampusSearchCLI",
             dependencies: [
-                "JSON", "Server", "CollectionStore", "Platform", "Search",
+                "JSON", "Server", "CollectionStore", "Platform", "Search", "Jobs", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -139,6 +151,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // A test fixture: enqueues and works jobs until SIGKILLed, or finishes what a killed run left.
+        .executableTarget(
+            name: "JobsCrashWorker",
+            dependencies: ["Jobs", "JSON", "Storage"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
@@ -154,6 +173,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "JSON", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
