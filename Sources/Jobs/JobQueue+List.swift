@@ -47,7 +47,8 @@ extension JobQueue {
             var suffixes: [[UInt8]] = []
             for prefix in prefixes {
                 let start = prefix + (after ?? [])
-                var entries = try source.entries(in: txn, from: start, below: JobKeys.successor(of: prefix), limit: limit + 1)
+                // One more than the page tells whether a next page exists; one more again may be the cursor's own entry.
+                var entries = try source.entries(in: txn, from: start, below: JobKeys.successor(of: prefix), limit: limit + 2)
                 if let after, entries.first?.key == prefix + after { entries.removeFirst() }
                 suffixes += entries.prefix(limit + 1).map { Array($0.key.dropFirst(prefix.count)) }
             }

@@ -274,14 +274,23 @@ struct JobQueueTests {
         #expect(retried.state == .delayed && retried.concurrencySlot == "a")
         #expect(try f.queue.slotsHeld(key: "a").user == 2)
         f.clock.advance(by: 100)
-        let again = try await f.queue.claimOne()
-        _ = try await f.queue.fail(try again.requiredClaim, error: JobFailure(message: "x"), retryable: false)
+        // Claim everything: a2 and b1 (enqueued earlier) and a1 (back from its retry).
+        let claimed = Dictionary(uniqueKeysWithValues: try await f.queue.claim(queue: "fast", worker: "w", limit: 10).map { ($0.id, $0) })
+        #expect(Set(claimed.keys) == ["a1", "a2", "b1"])
+        _ = try await f.queue.fail(try #require(claimed["a1"]).requiredClaim, error: JobFailure(message: "x"), retryable: false)
         #expect(try f.queue.slotsHeld(key: "a") == (1, 2))
-        // Completion and cancellation release too; a second cancel releases nothing more.
-        let a2 = try await f.queue.claimOne()
-        _ = try await f.queue.complete(try a2.requiredClaim, result: .null)
-        _ = try await f.queue.cancel("b1", by: nil)
-        _ = try await f.queue.cancel("b1", by: nil)
+        // Completion releases; an active job asked to cancel holds its slot until it ends.
+        _ = try await f.queue.complete(try #require(claimed["a2"]).requiredClaim, result: .null)
+        #expect(try f.queue.slotsHeld(key: "a") == (0, 1))
+        guard case .cancelRequested = try await f.queue.cancel("b1", by: nil) else { throw TestFailure("b1 not asked") }
+        #expect(try f.queue.slotsHeld(key: "b") == (1, 1))
+        let ended = try await f.queue.complete(try #require(claimed["b1"]).requiredClaim, result: .null)
+        #expect(ended.state == .cancelled)
+        #expect(try f.queue.slotsHeld(key: "b") == (0, 0))
+        // Cancelling a waiting job releases at once; a second cancel releases nothing more.
+        _ = try await f.queue.enqueue(spec("b2", user: "b", slot: slot("b")))
+        _ = try await f.queue.cancel("b2", by: nil)
+        _ = try await f.queue.cancel("b2", by: nil)
         #expect(try f.queue.slotsHeld(key: "a") == (0, 0))
         #expect(try f.queue.slotsHeld(key: "b") == (0, 0))
         // A stall back to waiting keeps it; a restart recomputes and finds nothing stale.
