@@ -12,6 +12,9 @@ public enum JobError: Error, Equatable, CustomStringConvertible, Sendable {
     case concurrencyLimit(ConcurrencyLimit)
     /// A stored record could not be decoded; it is reported, never trusted.
     case damagedRecord(id: String, reason: String)
+    /// A caller-chosen id is taken by a job of another organisation (ids are global; idempotent
+    /// enqueue returns the existing job only to its own organisation).
+    case idTaken(id: String)
 
     /// Which limit refused a concurrency slot, with its numbers.
     public enum ConcurrencyLimit: Equatable, Sendable {
@@ -29,7 +32,7 @@ public enum JobError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .notFound: .notFound
         case .invalid: .invalid
-        case .leaseLost: .conflict
+        case .leaseLost, .idTaken: .conflict
         case .concurrencyLimit: .limitExceeded
         case .damagedRecord: .damaged
         }
@@ -45,6 +48,7 @@ public enum JobError: Error, Equatable, CustomStringConvertible, Sendable {
         case .concurrencyLimit(.global(let current, let limit)):
             "System at capacity: \(current) of \(limit) concurrent jobs are running"
         case .damagedRecord(let id, let reason): "Stored job \(id) is damaged: \(reason)"
+        case .idTaken(let id): "Job id \(id) is already used; choose another id"
         }
     }
 }

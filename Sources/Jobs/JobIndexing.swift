@@ -1,28 +1,42 @@
+import Foundation
 import Storage
+import Synchronization
 
 /// Keeps every index entry and count of a job in step with its record: each state change is one
 /// `replace(old, with: new)` that deletes the entries only the old record had, puts those only the
 /// new one has, moves the counts and writes (or deletes) the record, all in the caller's transaction.
+///
+/// Decoded records of jobs that are not finished are cached with the exact bytes they were stored
+/// as: a load whose stored bytes equal the cached bytes returns the cached record without parsing
+/// (the JSON round trip is exact, so equal bytes mean an equal record). An entry left by a write that
+/// did not commit simply never matches again, so the cache needs no transaction of its own.
 struct JobIndexing: Sendable {
     let tables: JobTables
+    let cache: RecordCache
 
-    private enum Index: Hashable {
-        case ready, delayed, active, finished, byOrg, byOrgState, byUser, byUserState, slots
-    }
-
-    private struct Entry: Hashable {
-        let index: Index
-        let key: [UInt8]
+    init(tables: JobTables, cacheCapacity: Int = 16_384) {
+        self.tables = tables
+        cache = RecordCache(capacity: cacheCapacity)
     }
 
     /// The record as stored, or nil; a record that does not decode throws `JobError.damagedRecord`.
     func load(_ id: String, in txn: ReadTransaction) throws -> JobRecord? {
-        try tables.records.withStoredBytes(id, in: txn) { bytes in
+        let cached = cache.entry(id)
+        return try tables.records.withStoredBytes(id, in: txn) { bytes in
+            if let cached, Self.sameBytes(cached.bytes, bytes) { return cached.record }
             do {
                 return try JobRecord(stored: bytes)
             } catch let failure as JobRecord.DecodingFailure {
                 throw JobError.damagedRecord(id: id, reason: failure.description)
             }
+        }
+    }
+
+    private static func sameBytes(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.withUnsafeBytes { a in
+            guard a.count == b.count else { return false }
+            guard let pa = a.baseAddress, let pb = b.baseAddress else { return a.count == 0 }
+            return memcmp(pa, pb, a.count) == 0
         }
     }
 
@@ -35,25 +49,50 @@ struct JobIndexing: Sendable {
 
     /// Replaces `old` by `new` (either may be nil: insert, delete) with all their index entries and counts.
     func replace(_ old: JobRecord?, with new: JobRecord?, in txn: WriteTransaction) throws {
-        let before = old.map(entries(of:)) ?? []
-        let after = new.map(entries(of:)) ?? []
-        let afterSet = Set(after)
-        let beforeSet = Set(before)
-        for entry in before where !afterSet.contains(entry) {
-            try table(entry.index, delete: entry.key, in: txn)
+        let id = (new ?? old)?.id ?? ""
+        // The creation-ordered listings never change while the job exists.
+        if (old == nil) != (new == nil), let record = new ?? old {
+            let suffix = JobKeys.listSuffix(createdAt: record.createdAt, id: record.id)
+            let byOrg = JobKeys.orgPrefix(record.organizationID) + suffix
+            let byUser = record.userID.map { JobKeys.userPrefix(record.organizationID, $0) + suffix }
+            if new != nil {
+                try tables.byOrg.put([], for: byOrg, in: txn)
+                if let byUser { try tables.byUser.put([], for: byUser, in: txn) }
+            } else {
+                try tables.byOrg.delete(byOrg, in: txn)
+                if let byUser { try tables.byUser.delete(byUser, in: txn) }
+            }
         }
-        for entry in after where !beforeSet.contains(entry) {
-            // Ordering tables map to the id; listing and slot tables carry it in the key.
-            try table(entry.index, put: entry.key, id: (new ?? old)?.id ?? "", in: txn)
+        if old?.state != new?.state {
+            if let old {
+                let suffix = JobKeys.listSuffix(createdAt: old.createdAt, id: old.id)
+                try tables.byOrgState.delete(JobKeys.orgStatePrefix(old.organizationID, old.state) + suffix, in: txn)
+                if let user = old.userID { try tables.byUserState.delete(JobKeys.userStatePrefix(old.organizationID, user, old.state) + suffix, in: txn) }
+                for key in countKeys(of: old) { try adjustCount(key, by: -1, in: txn) }
+            }
+            if let new {
+                let suffix = JobKeys.listSuffix(createdAt: new.createdAt, id: new.id)
+                try tables.byOrgState.put([], for: JobKeys.orgStatePrefix(new.organizationID, new.state) + suffix, in: txn)
+                if let user = new.userID { try tables.byUserState.put([], for: JobKeys.userStatePrefix(new.organizationID, user, new.state) + suffix, in: txn) }
+                for key in countKeys(of: new) { try adjustCount(key, by: 1, in: txn) }
+            }
         }
-        if old?.state != new?.state || old == nil || new == nil {
-            for key in old.map(countKeys(of:)) ?? [] { try adjustCount(key, by: -1, in: txn) }
-            for key in new.map(countKeys(of:)) ?? [] { try adjustCount(key, by: 1, in: txn) }
+        let oldOrder = old.flatMap(orderEntry(of:)), newOrder = new.flatMap(orderEntry(of:))
+        if oldOrder?.key != newOrder?.key || oldOrder?.index != newOrder?.index {
+            if let oldOrder { try order(oldOrder.index).delete(oldOrder.key, in: txn) }
+            if let newOrder { try order(newOrder.index).put(id, for: newOrder.key, in: txn) }
+        }
+        if old?.concurrencySlot != new?.concurrencySlot {
+            if let slot = old?.concurrencySlot { try tables.slots.delete(JobKeys.slot(slot, id: id), in: txn) }
+            if let slot = new?.concurrencySlot { try tables.slots.put([], for: JobKeys.slot(slot, id: id), in: txn) }
         }
         if let new {
-            try tables.records.put(new.encoded(), for: new.id, in: txn)
+            let bytes = new.encoded()
+            try tables.records.put(bytes, for: new.id, in: txn)
+            if new.state.isTerminal { cache.remove(id) } else { cache.store(id, bytes: bytes, record: new) }
         } else if let old {
             try tables.records.delete(old.id, in: txn)
+            cache.remove(id)
         }
     }
 
@@ -78,32 +117,26 @@ struct JobIndexing: Sendable {
         }
     }
 
-    private func entries(of r: JobRecord) -> [Entry] {
-        let suffix = JobKeys.listSuffix(createdAt: r.createdAt, id: r.id)
-        var entries = [
-            Entry(index: .byOrg, key: JobKeys.orgPrefix(r.organizationID) + suffix),
-            Entry(index: .byOrgState, key: JobKeys.orgStatePrefix(r.organizationID, r.state) + suffix),
-        ]
-        if let user = r.userID {
-            entries.append(Entry(index: .byUser, key: JobKeys.userPrefix(r.organizationID, user) + suffix))
-            entries.append(Entry(index: .byUserState, key: JobKeys.userStatePrefix(r.organizationID, user, r.state) + suffix))
-        }
+    private enum Order { case ready, delayed, active, finished }
+
+    /// The job's entry in the table that orders its current state (ready, delayed, active or finished).
+    private func orderEntry(of r: JobRecord) -> (index: Order, key: [UInt8])? {
         switch r.state {
-        case .waiting:
-            entries.append(Entry(index: .ready, key: JobKeys.ready(queue: r.queue, priority: r.priority, sequence: r.sequence)))
-        case .delayed:
-            entries.append(Entry(index: .delayed, key: JobKeys.delayed(due: r.notBefore, sequence: r.sequence)))
-        case .active:
-            if let lease = r.lease {
-                entries.append(Entry(index: .active, key: JobKeys.active(expiresAt: lease.expiresAt, sequence: r.sequence)))
-            }
+        case .waiting: (.ready, JobKeys.ready(queue: r.queue, priority: r.priority, sequence: r.sequence))
+        case .delayed: (.delayed, JobKeys.delayed(due: r.notBefore, sequence: r.sequence))
+        case .active: r.lease.map { (.active, JobKeys.active(expiresAt: $0.expiresAt, sequence: r.sequence)) }
         case .completed, .failed, .cancelled:
-            entries.append(Entry(index: .finished, key: JobKeys.finished(queue: r.queue, state: r.state, at: Self.finishedTime(r), sequence: r.sequence)))
+            (.finished, JobKeys.finished(queue: r.queue, state: r.state, at: Self.finishedTime(r), sequence: r.sequence))
         }
-        if let slot = r.concurrencySlot {
-            entries.append(Entry(index: .slots, key: JobKeys.slot(slot, id: r.id)))
+    }
+
+    private func order(_ index: Order) -> Table<[UInt8], String> {
+        switch index {
+        case .ready: tables.ready
+        case .delayed: tables.delayed
+        case .active: tables.active
+        case .finished: tables.finished
         }
-        return entries
     }
 
     static func finishedTime(_ r: JobRecord) -> Int64 { r.completedAt ?? r.failedAt ?? r.cancelledAt ?? r.updatedAt }
@@ -113,32 +146,27 @@ struct JobIndexing: Sendable {
         if let user = r.userID { keys.append(JobKeys.userCount(r.organizationID, user, r.state)) }
         return keys
     }
+}
 
-    private func table(_ index: Index, delete key: [UInt8], in txn: WriteTransaction) throws {
-        switch index {
-        case .ready: try tables.ready.delete(key, in: txn)
-        case .delayed: try tables.delayed.delete(key, in: txn)
-        case .active: try tables.active.delete(key, in: txn)
-        case .finished: try tables.finished.delete(key, in: txn)
-        case .byOrg: try tables.byOrg.delete(key, in: txn)
-        case .byOrgState: try tables.byOrgState.delete(key, in: txn)
-        case .byUser: try tables.byUser.delete(key, in: txn)
-        case .byUserState: try tables.byUserState.delete(key, in: txn)
-        case .slots: try tables.slots.delete(key, in: txn)
+/// Decoded records with the bytes they were stored as, for jobs not yet finished; at most `capacity`.
+final class RecordCache: Sendable {
+    struct Entry: Sendable {
+        let bytes: [UInt8]
+        let record: JobRecord
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func entry(_ id: String) -> Entry? { entries.withLock { $0[id] } }
+
+    func store(_ id: String, bytes: [UInt8], record: JobRecord) {
+        entries.withLock { entries in
+            if entries.count < capacity || entries[id] != nil { entries[id] = Entry(bytes: bytes, record: record) }
         }
     }
 
-    private func table(_ index: Index, put key: [UInt8], id: String, in txn: WriteTransaction) throws {
-        switch index {
-        case .ready: try tables.ready.put(id, for: key, in: txn)
-        case .delayed: try tables.delayed.put(id, for: key, in: txn)
-        case .active: try tables.active.put(id, for: key, in: txn)
-        case .finished: try tables.finished.put(id, for: key, in: txn)
-        case .byOrg: try tables.byOrg.put([], for: key, in: txn)
-        case .byOrgState: try tables.byOrgState.put([], for: key, in: txn)
-        case .byUser: try tables.byUser.put([], for: key, in: txn)
-        case .byUserState: try tables.byUserState.put([], for: key, in: txn)
-        case .slots: try tables.slots.put([], for: key, in: txn)
-        }
-    }
+    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
 }

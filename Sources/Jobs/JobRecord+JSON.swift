@@ -21,7 +21,7 @@ extension JobRecord: Codable {
             "cancelRequested": .bool(cancelRequested), "progress": progress,
             "stalledCount": .int(Int64(stalledCount)),
             "retention": .object(["onComplete": retention.onComplete.json, "onFail": retention.onFail.json]),
-            "seq": .uint(sequence),
+            "seq": Self.unsigned(sequence),
         ]
         if let userID { o["userId"] = .string(userID) }
         if let courseID { o["courseId"] = .string(courseID) }
@@ -36,7 +36,7 @@ extension JobRecord: Codable {
         if let errorStack { o["errorStack"] = .string(errorStack) }
         if let lease {
             o["lease"] = .object([
-                "worker": .string(lease.worker), "token": .uint(lease.token),
+                "worker": .string(lease.worker), "token": Self.unsigned(lease.token),
                 "claimedAt": .int(lease.claimedAt), "expiresAt": .int(lease.expiresAt),
             ])
         }
@@ -96,8 +96,55 @@ extension JobRecord: Codable {
         }
     }
 
-    /// The record as stored: compact JSON bytes.
-    func encoded() -> [UInt8] { JSONText.serialize(json) }
+    /// An unsigned number as JSON reads it back (`.int` while it fits Int64).
+    private static func unsigned(_ u: UInt64) -> JSONValue { u <= UInt64(Int64.max) ? .int(Int64(u)) : .uint(u) }
+
+    /// The record as stored: compact JSON, the same object as `json`, written field by field in a
+    /// fixed order (no intermediate dictionary: this runs for every state change).
+    func encoded() -> [UInt8] {
+        var w = ObjectWriter()
+        w.string("id", id)
+        w.string("queue", queue)
+        w.string("type", type)
+        w.value("payload", payload)
+        w.string("organizationId", organizationID)
+        if let userID { w.string("userId", userID) }
+        if let courseID { w.string("courseId", courseID) }
+        w.string("state", state.rawValue)
+        w.int("priority", Int64(priority))
+        w.int("attemptsMade", Int64(attemptsMade))
+        w.int("maxAttempts", Int64(maxAttempts))
+        if let backoff { w.value("backoff", backoff.json) }
+        w.int("notBefore", notBefore)
+        w.int("createdAt", createdAt)
+        w.int("updatedAt", updatedAt)
+        if let startedAt { w.int("startedAt", startedAt) }
+        if let completedAt { w.int("completedAt", completedAt) }
+        if let failedAt { w.int("failedAt", failedAt) }
+        if let cancelledAt { w.int("cancelledAt", cancelledAt) }
+        if let cancelledBy { w.string("cancelledBy", cancelledBy) }
+        w.bool("cancelRequested", cancelRequested)
+        w.value("progress", progress)
+        if let result { w.value("result", result) }
+        if let errorMessage { w.string("errorMessage", errorMessage) }
+        if let errorStack { w.string("errorStack", errorStack) }
+        w.int("stalledCount", Int64(stalledCount))
+        if let lease {
+            w.object("lease") { l in
+                l.string("worker", lease.worker)
+                l.uint("token", lease.token)
+                l.int("claimedAt", lease.claimedAt)
+                l.int("expiresAt", lease.expiresAt)
+            }
+        }
+        w.object("retention") { r in
+            r.value("onComplete", retention.onComplete.json)
+            r.value("onFail", retention.onFail.json)
+        }
+        if let concurrencySlot { w.string("concurrencySlot", concurrencySlot) }
+        w.uint("seq", sequence)
+        return w.finish()
+    }
 
     init(stored bytes: UnsafeRawBufferPointer) throws {
         let value: JSONValue
@@ -219,5 +266,64 @@ private struct Fields {
         case .uint(let u)?: return u
         default: throw JobRecord.DecodingFailure(description: "field \(key) is not an unsigned integer")
         }
+    }
+}
+
+/// Writes one JSON object field by field into a byte buffer.
+private struct ObjectWriter {
+    private var bytes: [UInt8]
+    private var first = true
+
+    init(into bytes: [UInt8] = []) {
+        self.bytes = bytes
+        if bytes.isEmpty { self.bytes.reserveCapacity(768) }
+        self.bytes.append(UInt8(ascii: "{"))
+    }
+
+    mutating func key(_ key: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        JSONText.writeString(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A nested object, written into the same buffer (moved, not copied).
+    mutating func object(_ k: String, _ body: (inout ObjectWriter) -> Void) {
+        key(k)
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        var inner = ObjectWriter(into: taken)
+        body(&inner)
+        bytes = inner.finish()
+    }
+
+    mutating func string(_ k: String, _ value: String) {
+        key(k)
+        JSONText.writeString(value, into: &bytes)
+    }
+
+    mutating func int(_ k: String, _ value: Int64) {
+        key(k)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func uint(_ k: String, _ value: UInt64) {
+        key(k)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func bool(_ k: String, _ value: Bool) {
+        key(k)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    mutating func value(_ k: String, _ value: JSONValue) {
+        key(k)
+        JSONText.write(value, into: &bytes)
+    }
+
+    consuming func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 }

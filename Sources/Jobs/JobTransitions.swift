@@ -22,7 +22,10 @@ struct JobTransitions: Sendable {
     func enqueue(_ spec: JobSpec, now: Int64, in txn: WriteTransaction) throws -> JobRecord {
         try Self.validate(spec)
         let id = spec.id ?? UUID().uuidString.lowercased()
-        if let existing = try indexing.load(id, in: txn) { return existing }
+        if let existing = try indexing.load(id, in: txn) {
+            guard existing.organizationID == spec.organizationID else { throw JobError.idTaken(id: id) }
+            return existing
+        }
         if let slot = spec.concurrencySlot {
             let held = try tables.slots.entries(in: txn, prefix: JobKeys.slotPrefix(slot.key), limit: max(0, slot.userLimit)).count
             if held >= slot.userLimit {
@@ -36,7 +39,7 @@ struct JobTransitions: Sendable {
         let (due, overflow) = now.addingReportingOverflow(spec.delayMilliseconds)
         guard !overflow else { throw JobError.invalid("delayMilliseconds \(spec.delayMilliseconds) is too large") }
         let record = JobRecord(
-            id: id, queue: spec.options.queue, type: spec.type, payload: spec.payload,
+            id: id, queue: spec.options.queue, type: spec.type, payload: try Self.storable(spec.payload, "payload"),
             organizationID: spec.organizationID, userID: spec.userID, courseID: spec.courseID,
             state: spec.delayMilliseconds > 0 ? .delayed : .waiting, priority: spec.options.priority,
             attemptsMade: 0, maxAttempts: spec.options.attempts, backoff: spec.options.backoff,
@@ -48,6 +51,23 @@ struct JobTransitions: Sendable {
         try indexing.replace(nil, with: record, in: txn)
         announce(record, in: txn)
         return record
+    }
+
+    /// The deepest nesting a payload, progress or result may have (the stored record adds one level
+    /// and reading allows `JSONText.defaultMaxDepth`).
+    static let maxValueDepth = 32
+
+    /// `value` in the form that reads back identically (integers that fit Int64 as `.int`, non-finite
+    /// doubles as null, which JSON cannot hold), or `invalid` when it nests too deep.
+    static func storable(_ value: JSONValue, _ what: String, depth: Int = 0) throws -> JSONValue {
+        guard depth <= maxValueDepth else { throw JobError.invalid("\(what) nests deeper than \(maxValueDepth) levels") }
+        switch value {
+        case .uint(let u) where u <= UInt64(Int64.max): return .int(Int64(u))
+        case .double(let d) where !d.isFinite: return .null
+        case .array(let items): return .array(try items.map { try storable($0, what, depth: depth + 1) })
+        case .object(let fields): return .object(try fields.mapValues { try storable($0, what, depth: depth + 1) })
+        case .null, .bool, .int, .uint, .double, .string: return value
+        }
     }
 
     static let maxNameBytes = 100
@@ -185,7 +205,7 @@ struct JobTransitions: Sendable {
     func updateProgress(_ claim: JobClaim, progress: JSONValue, now: Int64, in txn: WriteTransaction) throws -> JobRecord {
         let record = try activeRecord(claim, in: txn)
         var updated = record
-        updated.progress = progress
+        updated.progress = try Self.storable(progress, "progress")
         updated.updatedAt = now
         try indexing.replace(record, with: updated, in: txn)
         return updated
@@ -202,7 +222,7 @@ struct JobTransitions: Sendable {
         done.state = .completed
         done.completedAt = now
         done.updatedAt = now
-        done.result = result
+        done.result = try Self.storable(result, "result")
         done.attemptsMade = record.attemptsMade + 1
         done.lease = nil
         done.concurrencySlot = nil

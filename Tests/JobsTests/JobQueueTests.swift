@@ -42,6 +42,9 @@ struct JobQueueTests {
         let second = try await f.queue.enqueue(spec("job-1", priority: 9, payload: .string("second")))
         #expect(second == first)
         #expect(try f.queue.counts()["fast"]?[.waiting] == 1)
+        await #expect(throws: JobError.idTaken(id: "job-1"), "another organisation never sees the job") {
+            _ = try await f.queue.enqueue(spec("job-1", org: "org-2"))
+        }
         let generated = try await f.queue.enqueue(spec())
         #expect(UUID(uuidString: generated.id) != nil)
     }
@@ -434,7 +437,13 @@ struct JobQueueTests {
         await #expect(throws: JobError.self) { _ = try await f.queue.enqueue(spec(backoff: .fixed(milliseconds: 10, jitter: .nan))) }
         await #expect(throws: JobError.self) { _ = try await f.queue.enqueue(spec(delay: -1)) }
         await #expect(throws: JobError.self) { _ = try await f.queue.enqueue(spec(String(repeating: "x", count: 201))) }
+        var deep = JSONValue.null
+        for _ in 0...JobTransitions.maxValueDepth { deep = .array([deep]) }
+        await #expect(throws: JobError.self, "a payload too deep to read back is refused") { _ = try await f.queue.enqueue(spec(payload: deep)) }
         #expect(try f.queue.counts().isEmpty)
+        // Values that JSON cannot tell apart are stored in the form they read back as.
+        let stored = try await f.queue.enqueue(spec(payload: .object(["u": .uint(7), "nan": .double(.nan)])))
+        #expect(stored.payload == .object(["u": .int(7), "nan": .null]))
     }
 
     @Test("records round-trip through their JSON and Codable forms")
@@ -447,6 +456,8 @@ struct JobQueueTests {
                                            payload: .object(["deep": .array([.int(1), .double(2.5), .null])])))
         let active = try await f.queue.claimOne()
         #expect(try JobRecord(json: active.json) == active)
+        #expect(try JobRecord(json: JSONText.parse(active.encoded())) == active, "the stored bytes read back exactly")
+        #expect(try JSONText.parse(active.encoded()) == active.json, "the stored form is the JSON form")
         let data = try JSONEncoder().encode(active)
         #expect(try JSONDecoder().decode(JobRecord.self, from: data) == active)
         #expect(throws: JobRecord.DecodingFailure.self) { _ = try JobRecord(json: .object(["id": .string("x")])) }
