@@ -51,10 +51,9 @@ struct JobIndexing: Sendable {
     func replace(_ old: JobRecord?, with new: JobRecord?, in txn: WriteTransaction) throws {
         let id = (new ?? old)?.id ?? ""
         // The creation-ordered listings never change while the job exists.
-        if (old == nil) != (new == nil), let record = new ?? old {
-            let suffix = JobKeys.listSuffix(createdAt: record.createdAt, id: record.id)
-            let byOrg = JobKeys.orgPrefix(record.organizationID) + suffix
-            let byUser = record.userID.map { JobKeys.userPrefix(record.organizationID, $0) + suffix }
+        if (old == nil) != (new == nil), let r = new ?? old {
+            let byOrg = JobKeys.listing(org: r.organizationID, createdAt: r.createdAt, id: r.id)
+            let byUser = r.userID.map { JobKeys.listing(org: r.organizationID, user: $0, createdAt: r.createdAt, id: r.id) }
             if new != nil {
                 try tables.byOrg.put([], for: byOrg, in: txn)
                 if let byUser { try tables.byUser.put([], for: byUser, in: txn) }
@@ -65,15 +64,17 @@ struct JobIndexing: Sendable {
         }
         if old?.state != new?.state {
             if let old {
-                let suffix = JobKeys.listSuffix(createdAt: old.createdAt, id: old.id)
-                try tables.byOrgState.delete(JobKeys.orgStatePrefix(old.organizationID, old.state) + suffix, in: txn)
-                if let user = old.userID { try tables.byUserState.delete(JobKeys.userStatePrefix(old.organizationID, user, old.state) + suffix, in: txn) }
+                try tables.byOrgState.delete(JobKeys.listing(org: old.organizationID, state: old.state, createdAt: old.createdAt, id: old.id), in: txn)
+                if let user = old.userID {
+                    try tables.byUserState.delete(JobKeys.listing(org: old.organizationID, user: user, state: old.state, createdAt: old.createdAt, id: old.id), in: txn)
+                }
                 for key in countKeys(of: old) { try adjustCount(key, by: -1, in: txn) }
             }
             if let new {
-                let suffix = JobKeys.listSuffix(createdAt: new.createdAt, id: new.id)
-                try tables.byOrgState.put([], for: JobKeys.orgStatePrefix(new.organizationID, new.state) + suffix, in: txn)
-                if let user = new.userID { try tables.byUserState.put([], for: JobKeys.userStatePrefix(new.organizationID, user, new.state) + suffix, in: txn) }
+                try tables.byOrgState.put([], for: JobKeys.listing(org: new.organizationID, state: new.state, createdAt: new.createdAt, id: new.id), in: txn)
+                if let user = new.userID {
+                    try tables.byUserState.put([], for: JobKeys.listing(org: new.organizationID, user: user, state: new.state, createdAt: new.createdAt, id: new.id), in: txn)
+                }
                 for key in countKeys(of: new) { try adjustCount(key, by: 1, in: txn) }
             }
         }

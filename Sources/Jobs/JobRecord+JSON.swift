@@ -280,15 +280,32 @@ private struct ObjectWriter {
         self.bytes.append(UInt8(ascii: "{"))
     }
 
-    mutating func key(_ key: String) {
+    /// Keys are this file's own ASCII literals: written as they are.
+    mutating func key(_ key: StaticString) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
-        JSONText.writeString(key, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    /// A JSON string: runs that need no escape are copied whole; the rest goes through `JSONText`.
+    mutating func escaped(_ value: String) {
+        var value = value
+        let clean = value.withUTF8 { utf8 in
+            utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }
+        }
+        guard clean else {
+            JSONText.writeString(value, into: &bytes)
+            return
+        }
+        bytes.append(UInt8(ascii: "\""))
+        value.withUTF8 { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// A nested object, written into the same buffer (moved, not copied).
-    mutating func object(_ k: String, _ body: (inout ObjectWriter) -> Void) {
+    mutating func object(_ k: StaticString, _ body: (inout ObjectWriter) -> Void) {
         key(k)
         var taken: [UInt8] = []
         swap(&taken, &bytes)
@@ -297,27 +314,27 @@ private struct ObjectWriter {
         bytes = inner.finish()
     }
 
-    mutating func string(_ k: String, _ value: String) {
+    mutating func string(_ k: StaticString, _ value: String) {
         key(k)
-        JSONText.writeString(value, into: &bytes)
+        escaped(value)
     }
 
-    mutating func int(_ k: String, _ value: Int64) {
-        key(k)
-        bytes.append(contentsOf: String(value).utf8)
-    }
-
-    mutating func uint(_ k: String, _ value: UInt64) {
+    mutating func int(_ k: StaticString, _ value: Int64) {
         key(k)
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func bool(_ k: String, _ value: Bool) {
+    mutating func uint(_ k: StaticString, _ value: UInt64) {
+        key(k)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func bool(_ k: StaticString, _ value: Bool) {
         key(k)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    mutating func value(_ k: String, _ value: JSONValue) {
+    mutating func value(_ k: StaticString, _ value: JSONValue) {
         key(k)
         JSONText.write(value, into: &bytes)
     }

@@ -48,33 +48,72 @@ struct JobTables: Sendable {
     }
 }
 
-/// Key encodings of `JobTables`.
+/// Key encodings of `JobTables`, each built in one buffer (keys are made for every state change).
 enum JobKeys {
-    static func string(_ s: String) -> [UInt8] {
-        let bytes = Array(s.utf8)
-        return [UInt8(truncatingIfNeeded: bytes.count)] + bytes
+    /// Appends key parts to one preallocated buffer.
+    struct Builder {
+        private(set) var bytes: [UInt8]
+
+        init(capacity: Int) {
+            bytes = []
+            bytes.reserveCapacity(capacity)
+        }
+
+        /// A length-prefixed string (every such string is at most 100 bytes).
+        mutating func string(_ s: String) {
+            var s = s
+            s.withUTF8 { utf8 in
+                bytes.append(UInt8(truncatingIfNeeded: utf8.count))
+                bytes.append(contentsOf: utf8)
+            }
+        }
+
+        /// A string's bytes as they are (only as a key's last part).
+        mutating func tail(_ s: String) {
+            var s = s
+            s.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+
+        mutating func byte(_ b: UInt8) { bytes.append(b) }
+
+        mutating func uint64(_ value: UInt64) {
+            withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        }
+
+        /// Signed milliseconds in byte order = numeric order.
+        mutating func time(_ ms: Int64) { uint64(UInt64(bitPattern: ms) ^ (1 << 63)) }
+
+        /// Signed milliseconds in byte order = newest first.
+        mutating func invertedTime(_ ms: Int64) { uint64(~(UInt64(bitPattern: ms) ^ (1 << 63))) }
     }
 
-    static func uint64(_ value: UInt64) -> [UInt8] {
-        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    private static func build(_ capacity: Int, _ body: (inout Builder) -> Void) -> [UInt8] {
+        var builder = Builder(capacity: capacity)
+        body(&builder)
+        return builder.bytes
     }
 
-    /// Signed milliseconds in byte order = numeric order.
-    static func time(_ ms: Int64) -> [UInt8] { uint64(UInt64(bitPattern: ms) ^ (1 << 63)) }
-
-    /// Signed milliseconds in byte order = newest first.
-    static func invertedTime(_ ms: Int64) -> [UInt8] { uint64(~(UInt64(bitPattern: ms) ^ (1 << 63))) }
+    static func string(_ s: String) -> [UInt8] { build(s.utf8.count + 1) { $0.string(s) } }
 
     static func readyPrefix(queue: String) -> [UInt8] { string(queue) }
 
     static func ready(queue: String, priority: Int, sequence: UInt64) -> [UInt8] {
-        // Higher priority first: the complement of the order-preserving encoding.
-        string(queue) + uint64(~(UInt64(bitPattern: Int64(priority)) ^ (1 << 63))) + uint64(sequence)
+        build(queue.utf8.count + 17) { k in
+            k.string(queue)
+            // Higher priority first: the complement of the order-preserving encoding.
+            k.uint64(~(UInt64(bitPattern: Int64(priority)) ^ (1 << 63)))
+            k.uint64(sequence)
+        }
     }
 
-    static func delayed(due: Int64, sequence: UInt64) -> [UInt8] { time(due) + uint64(sequence) }
+    static func delayed(due: Int64, sequence: UInt64) -> [UInt8] {
+        build(16) { k in
+            k.time(due)
+            k.uint64(sequence)
+        }
+    }
 
-    static func active(expiresAt: Int64, sequence: UInt64) -> [UInt8] { time(expiresAt) + uint64(sequence) }
+    static func active(expiresAt: Int64, sequence: UInt64) -> [UInt8] { delayed(due: expiresAt, sequence: sequence) }
 
     /// The time at the front of a `delayed` or `active` key.
     static func leadingTime(_ key: [UInt8]) -> Int64? {
@@ -84,10 +123,20 @@ enum JobKeys {
         return Int64(bitPattern: raw ^ (1 << 63))
     }
 
-    static func finishedPrefix(queue: String, state: JobState) -> [UInt8] { string(queue) + [state.code] }
+    static func finishedPrefix(queue: String, state: JobState) -> [UInt8] {
+        build(queue.utf8.count + 2) { k in
+            k.string(queue)
+            k.byte(state.code)
+        }
+    }
 
     static func finished(queue: String, state: JobState, at time: Int64, sequence: UInt64) -> [UInt8] {
-        finishedPrefix(queue: queue, state: state) + JobKeys.time(time) + uint64(sequence)
+        build(queue.utf8.count + 18) { k in
+            k.string(queue)
+            k.byte(state.code)
+            k.time(time)
+            k.uint64(sequence)
+        }
     }
 
     /// The finish time inside a `finished` key of a known prefix length.
@@ -98,22 +147,74 @@ enum JobKeys {
         return Int64(bitPattern: raw ^ (1 << 63))
     }
 
-    /// The list order suffix shared by the four listing indexes: ¬created · id.
-    static func listSuffix(createdAt: Int64, id: String) -> [UInt8] { invertedTime(createdAt) + Array(id.utf8) }
-
     static func orgPrefix(_ org: String) -> [UInt8] { string(org) }
-    static func orgStatePrefix(_ org: String, _ state: JobState) -> [UInt8] { string(org) + [state.code] }
-    static func userPrefix(_ org: String, _ user: String) -> [UInt8] { string(org) + string(user) }
-    static func userStatePrefix(_ org: String, _ user: String, _ state: JobState) -> [UInt8] { string(org) + string(user) + [state.code] }
 
-    static func queueCount(_ queue: String, _ state: JobState) -> [UInt8] { [UInt8(ascii: "q")] + string(queue) + [state.code] }
-    static func orgCount(_ org: String, _ state: JobState) -> [UInt8] { [UInt8(ascii: "o")] + string(org) + [state.code] }
+    static func orgStatePrefix(_ org: String, _ state: JobState) -> [UInt8] {
+        build(org.utf8.count + 2) { k in
+            k.string(org)
+            k.byte(state.code)
+        }
+    }
+
+    static func userPrefix(_ org: String, _ user: String) -> [UInt8] {
+        build(org.utf8.count + user.utf8.count + 2) { k in
+            k.string(org)
+            k.string(user)
+        }
+    }
+
+    static func userStatePrefix(_ org: String, _ user: String, _ state: JobState) -> [UInt8] {
+        build(org.utf8.count + user.utf8.count + 3) { k in
+            k.string(org)
+            k.string(user)
+            k.byte(state.code)
+        }
+    }
+
+    /// A listing entry: organisation [· user] [· state] · ¬created · id.
+    static func listing(org: String, user: String? = nil, state: JobState? = nil, createdAt: Int64, id: String) -> [UInt8] {
+        build(org.utf8.count + (user?.utf8.count ?? 0) + id.utf8.count + 11) { k in
+            k.string(org)
+            if let user { k.string(user) }
+            if let state { k.byte(state.code) }
+            k.invertedTime(createdAt)
+            k.tail(id)
+        }
+    }
+
+    static func queueCount(_ queue: String, _ state: JobState) -> [UInt8] {
+        build(queue.utf8.count + 3) { k in
+            k.byte(UInt8(ascii: "q"))
+            k.string(queue)
+            k.byte(state.code)
+        }
+    }
+
+    static func orgCount(_ org: String, _ state: JobState) -> [UInt8] {
+        build(org.utf8.count + 3) { k in
+            k.byte(UInt8(ascii: "o"))
+            k.string(org)
+            k.byte(state.code)
+        }
+    }
+
     static func userCount(_ org: String, _ user: String, _ state: JobState) -> [UInt8] {
-        [UInt8(ascii: "u")] + string(org) + string(user) + [state.code]
+        build(org.utf8.count + user.utf8.count + 4) { k in
+            k.byte(UInt8(ascii: "u"))
+            k.string(org)
+            k.string(user)
+            k.byte(state.code)
+        }
     }
 
     static func slotPrefix(_ key: String) -> [UInt8] { string(key) }
-    static func slot(_ key: String, id: String) -> [UInt8] { string(key) + Array(id.utf8) }
+
+    static func slot(_ key: String, id: String) -> [UInt8] {
+        build(key.utf8.count + id.utf8.count + 1) { k in
+            k.string(key)
+            k.tail(id)
+        }
+    }
 
     /// The smallest key greater than every key starting with `prefix` (nil: none, all bytes 0xFF).
     static func successor(of prefix: [UInt8]) -> [UInt8]? {

@@ -146,10 +146,13 @@ public final class JobWorkers: Service, Sendable {
             for (claim, outcome) in outcomes {
                 switch outcome {
                 case .renewed(cancelRequested: false): break
-                case .renewed(cancelRequested: true): for runner in runners.values { runner.cancel(claim.id) }
+                case .renewed(cancelRequested: true):
+                    for runner in runners.values { _ = runner.cancel(claim) }
                 case .lost:
-                    logger.warning("a running job lost its lease; stopping its handler", metadata: ["id": "\(claim.id)"])
-                    for runner in runners.values { runner.cancel(claim.id) }
+                    // A job that finished since its claim was collected has nothing left to stop.
+                    if runners.values.contains(where: { $0.cancel(claim) }) {
+                        logger.warning("a running job lost its lease; stopping its handler", metadata: ["id": "\(claim.id)"])
+                    }
                 }
             }
         } catch {
@@ -256,6 +259,18 @@ final class QueueRunner: Sendable {
             return entry.task
         }
         task?.cancel()
+    }
+
+    /// Stops the handler of `claim` if this runner still runs that attempt; returns whether it did.
+    func cancel(_ claim: JobClaim) -> Bool {
+        let task = running.withLock { running -> Task<Void, Never>?? in
+            guard let entry = running[claim.id], entry.claim == claim else { return nil }
+            entry.signals.requestCancellation()
+            return .some(entry.task)
+        }
+        guard let task else { return false }
+        task?.cancel()
+        return true
     }
 
     func runningClaims() -> [JobClaim] { running.withLock { $0.values.map(\.claim) } }
