@@ -138,6 +138,16 @@ public final class JobQueue: Sendable {
         }
     }
 
+    /// `complete`, and in the same transaction claims the next waiting job of the job's queue for
+    /// `worker` (nil when there is none): a busy worker slot needs one commit per job.
+    public func completeAndClaimNext(_ claim: JobClaim, result: JSONValue, worker: String,
+                                     alsoWrite: (@Sendable (WriteTransaction) throws -> Void)? = nil) async throws -> (completed: JobRecord, next: JobRecord?) {
+        let transitions = transitions, clock = clock
+        return try await committer.write { txn in
+            try transitions.completeAndClaim(claim, result: result, worker: worker, now: clock.now(), alsoWrite: alsoWrite, in: txn)
+        }
+    }
+
     /// Fails the claimed attempt: retried after its backoff while attempts remain and `retryable`,
     /// else `failed` (or `cancelled`, when cancellation was requested).
     public func fail(_ claim: JobClaim, error: JobFailure, retryable: Bool = true) async throws -> JobRecord {

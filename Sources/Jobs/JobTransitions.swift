@@ -231,6 +231,14 @@ struct JobTransitions: Sendable {
         return done
     }
 
+    /// Completes the claim and claims the next job of the same queue for the same worker in the same
+    /// transaction (BullMQ's fetch-next on completion): one commit per job for a busy slot.
+    func completeAndClaim(_ claim: JobClaim, result: JSONValue, worker: String, now: Int64,
+                          alsoWrite: ((WriteTransaction) throws -> Void)?, in txn: WriteTransaction) throws -> (JobRecord, JobRecord?) {
+        let done = try complete(claim, result: result, now: now, alsoWrite: alsoWrite, in: txn)
+        return (done, try self.claim(queue: done.queue, worker: worker, limit: 1, now: now, in: txn).first)
+    }
+
     /// A failed attempt: retried after its backoff (→ `delayed`, or `waiting` with no delay) while
     /// attempts remain and the error is retryable, else `failed`.
     func fail(_ claim: JobClaim, error: JobFailure, retryable: Bool, now: Int64, in txn: WriteTransaction) throws -> JobRecord {

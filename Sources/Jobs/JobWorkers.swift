@@ -8,8 +8,9 @@ import Synchronization
 /// Runs the queue's jobs: per queue, `concurrency` handler slots, woken by enqueues (after-commit
 /// hooks, so no polling delay) and by a timer for delayed jobs, lease checks and lease renewals.
 ///
-/// - Each slot claims in batches: a runner claims as many jobs as it has free slots in one
-///   transaction, and completions of many slots share commits (group commit).
+/// - A runner claims as many jobs as it has free slots in one transaction; a slot that completes a
+///   job claims its next one in the completion's transaction; completions of many slots share
+///   commits (group commit).
 /// - Each running job's lease is renewed (all of them in one transaction every `renewInterval`); a
 ///   renewal that finds the job cancelled or lost cancels the handler's task.
 /// - `cancel` on an active job cancels its handler's task at once (in this process) and makes
@@ -67,9 +68,10 @@ public final class JobWorkers: Service, Sendable {
         var byType: [String: any JobHandler] = [:]
         for handler in handlers { byType[handler.type] = handler }
         let handlersByType = byType
+        let stopping = stopping
         runners = Dictionary(uniqueKeysWithValues: configuration.concurrency.map { name, slots in
             (name, QueueRunner(name: name, concurrency: slots, workerID: configuration.workerID, queue: queue,
-                               handlers: handlersByType, onFinish: onFinish, logger: logger))
+                               handlers: handlersByType, stopping: stopping, onFinish: onFinish, logger: logger))
         })
     }
 
@@ -90,7 +92,7 @@ public final class JobWorkers: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for runner in runners.values {
-                    group.addTask { await runner.run(stopping: self.stopping, graceMilliseconds: grace) }
+                    group.addTask { await runner.run(graceMilliseconds: grace) }
                 }
                 group.addTask { await self.maintain() }
                 await group.waitForAll()
@@ -189,9 +191,11 @@ final class QueueRunner: Sendable {
     private let logger: Logger
     private let running = Mutex<[String: Running]>([:])
     private let busyGauge: Gauge
+    private let stopping: StopFlag
 
     init(name: String, concurrency: Int, workerID: String, queue: JobQueue, handlers: [String: any JobHandler],
-         onFinish: (@Sendable (JobRecord) -> Void)?, logger: Logger) {
+         stopping: StopFlag, onFinish: (@Sendable (JobRecord) -> Void)?, logger: Logger) {
+        self.stopping = stopping
         self.name = name
         self.concurrency = concurrency
         self.workerID = workerID
@@ -202,7 +206,7 @@ final class QueueRunner: Sendable {
         busyGauge = JobMetrics.busyWorkers(queue: name)
     }
 
-    func run(stopping: StopFlag, graceMilliseconds: Int64) async {
+    func run(graceMilliseconds: Int64) async {
         while !stopping.isSet && !Task.isCancelled {
             let free = concurrency - running.withLock { $0.count }
             if free > 0 {
@@ -275,25 +279,46 @@ final class QueueRunner: Sendable {
 
     func runningClaims() -> [JobClaim] { running.withLock { $0.values.map(\.claim) } }
 
-    private func process(_ job: JobRecord, claim: JobClaim, signals: RunningJobSignals) async {
-        var final: JobRecord?
-        if let handler = handlers[job.type] {
-            do {
-                let result = try await handler.run(RunningJob(record: job, claim: claim, queue: queue, signals: signals))
-                final = try await queue.complete(claim, result: result, alsoWrite: signals.completionWrite)
-            } catch {
-                final = await failed(claim, error: error, signals: signals)
+    /// Runs a claimed job, then (while the slot stays busy) the next one claimed with its completion.
+    private func process(_ first: JobRecord, claim firstClaim: JobClaim, signals firstSignals: RunningJobSignals) async {
+        var job = first, claim = firstClaim, signals = firstSignals
+        while true {
+            var final: JobRecord?
+            var next: JobRecord?
+            if let handler = handlers[job.type] {
+                do {
+                    let result = try await handler.run(RunningJob(record: job, claim: claim, queue: queue, signals: signals))
+                    // A cancelled task cannot carry another job: its cancellation would stick to it.
+                    if stopping.isSet || Task.isCancelled {
+                        final = try await queue.complete(claim, result: result, alsoWrite: signals.completionWrite)
+                    } else {
+                        (final, next) = try await queue.completeAndClaimNext(claim, result: result, worker: workerID,
+                                                                             alsoWrite: signals.completionWrite)
+                    }
+                } catch {
+                    final = await failed(claim, error: error, signals: signals)
+                }
+            } else {
+                final = await failed(claim, error: NoHandler(type: job.type), signals: signals)
             }
-        } else {
-            final = await failed(claim, error: NoHandler(type: job.type), signals: signals)
+            let handoff = next.flatMap { record in record.claim.map { (record, $0, RunningJobSignals()) } }
+            if let (record, _, nextSignals) = handoff, record.cancelRequested { nextSignals.requestCancellation() }
+            let busy = running.withLock { running -> Int in
+                let task = running[job.id]?.task
+                if running[job.id]?.claim == claim { running[job.id] = nil }
+                if let (record, nextClaim, nextSignals) = handoff {
+                    running[record.id] = Running(claim: nextClaim, signals: nextSignals, task: task)
+                }
+                return running.count
+            }
+            if let final { onFinish?(final) }
+            guard let (record, nextClaim, nextSignals) = handoff else {
+                busyGauge.record(busy)
+                wake.signal()
+                return
+            }
+            (job, claim, signals) = (record, nextClaim, nextSignals)
         }
-        let busy = running.withLock { running -> Int in
-            if running[job.id]?.claim == claim { running[job.id] = nil }
-            return running.count
-        }
-        busyGauge.record(busy)
-        wake.signal()
-        if let final { onFinish?(final) }
     }
 
     private func failed(_ claim: JobClaim, error: any Error, signals: RunningJobSignals) async -> JobRecord? {

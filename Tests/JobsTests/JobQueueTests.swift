@@ -33,6 +33,24 @@ struct JobQueueTests {
         }
     }
 
+    @Test("a completion can claim the worker's next job in the same commit")
+    func completeAndClaimNext() async throws {
+        let f = try QueueFixture()
+        defer { f.remove() }
+        _ = try await f.queue.enqueue(spec("first"))
+        _ = try await f.queue.enqueue(spec("second", priority: 5))
+        _ = try await f.queue.enqueue(spec("elsewhere", queue: "documents"))
+        let first = try await f.queue.claim(queue: "fast", worker: "w", limit: 1)
+        #expect(first.map(\.id) == ["second"])
+        let before = f.queue.committer.statistics.commits
+        let (done, next) = try await f.queue.completeAndClaimNext(try #require(first.first).requiredClaim, result: .int(1), worker: "w2")
+        #expect(f.queue.committer.statistics.commits == before + 1)
+        #expect(done.state == .completed && done.result == .int(1))
+        #expect(next?.id == "first" && next?.state == .active && next?.lease?.worker == "w2")
+        let (_, none) = try await f.queue.completeAndClaimNext(try #require(next).requiredClaim, result: .null, worker: "w2")
+        #expect(none == nil, "the documents queue's job is not taken")
+    }
+
     @Test("a caller-chosen id makes enqueue idempotent; the first job is returned unchanged")
     func idempotentIDs() async throws {
         let f = try QueueFixture()
