@@ -173,7 +173,11 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "JSON", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JobsTests",
+            dependencies: ["Jobs", "JSON", "Storage", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Metrics
 import Synchronization
 
@@ -11,8 +12,9 @@ import Synchronization
 /// - `campus_job_workers_busy{queue}` (gauge): handler slots running a job.
 /// - `campus_job_workers{queue}` (gauge): handler slots (the queue's concurrency).
 ///
-/// Every value is recorded by an after-commit hook or after the commit it describes.
-enum JobMetrics {
+/// Every value is recorded by an after-commit hook or after the commit it describes. Instruments
+/// come from `factory` (default: `MetricsSystem.factory` at first use), so tests can observe them.
+final class JobMetrics: Sendable {
     enum Outcome: String, CaseIterable {
         case completed, failed, retried, stalled, cancelled
     }
@@ -23,47 +25,53 @@ enum JobMetrics {
         let outcome: Outcome
     }
 
-    private static let counters = Mutex<[CounterKey: Counter]>([:])
-    private static let durations = Mutex<[String: Metrics.Timer]>([:])
-    private static let waits = Mutex<[String: Metrics.Timer]>([:])
+    private let factory: (any MetricsFactory)?
+    private let counters = Mutex<[CounterKey: Counter]>([:])
+    private let durations = Mutex<[String: Metrics.Timer]>([:])
+    private let waits = Mutex<[String: Metrics.Timer]>([:])
 
-    static func count(_ outcome: Outcome, queue: String, type: String) {
+    init(factory: (any MetricsFactory)?) { self.factory = factory }
+
+    private var resolvedFactory: any MetricsFactory { factory ?? MetricsSystem.factory }
+
+    func count(_ outcome: Outcome, queue: String, type: String) {
         let key = CounterKey(queue: queue, type: type, outcome: outcome)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: "campus_jobs_total", dimensions: [("queue", queue), ("type", type), ("outcome", outcome.rawValue)])
+            let counter = Counter(label: "campus_jobs_total", dimensions: [("queue", queue), ("type", type), ("outcome", outcome.rawValue)],
+                                  factory: resolvedFactory)
             counters[key] = counter
             return counter
         }
         counter.increment()
     }
 
-    static func duration(type: String, milliseconds: Int64) {
+    func duration(type: String, milliseconds: Int64) {
         timer(durations, "campus_job_duration_seconds", type).recordMilliseconds(max(0, milliseconds))
     }
 
-    static func wait(type: String, milliseconds: Int64) {
+    func wait(type: String, milliseconds: Int64) {
         timer(waits, "campus_job_wait_seconds", type).recordMilliseconds(max(0, milliseconds))
     }
 
-    private static func timer(_ cache: borrowing Mutex<[String: Metrics.Timer]>, _ label: String, _ type: String) -> Metrics.Timer {
+    private func timer(_ cache: borrowing Mutex<[String: Metrics.Timer]>, _ label: String, _ type: String) -> Metrics.Timer {
         cache.withLock { timers in
             if let timer = timers[type] { return timer }
-            let timer = Metrics.Timer(label: label, dimensions: [("type", type)], preferredDisplayUnit: .seconds)
+            let timer = Metrics.Timer(label: label, dimensions: [("type", type)], preferredDisplayUnit: .seconds, factory: resolvedFactory)
             timers[type] = timer
             return timer
         }
     }
 
-    static func depth(queue: String, state: JobState) -> Gauge {
-        Gauge(label: "campus_jobs", dimensions: [("queue", queue), ("state", state.rawValue)])
+    func depth(queue: String, state: JobState) -> Gauge {
+        Gauge(label: "campus_jobs", dimensions: [("queue", queue), ("state", state.rawValue)], factory: resolvedFactory)
     }
 
-    static func busyWorkers(queue: String) -> Gauge {
-        Gauge(label: "campus_job_workers_busy", dimensions: [("queue", queue)])
+    func busyWorkers(queue: String) -> Gauge {
+        Gauge(label: "campus_job_workers_busy", dimensions: [("queue", queue)], factory: resolvedFactory)
     }
 
-    static func workers(queue: String) -> Gauge {
-        Gauge(label: "campus_job_workers", dimensions: [("queue", queue)])
+    func workers(queue: String) -> Gauge {
+        Gauge(label: "campus_job_workers", dimensions: [("queue", queue)], factory: resolvedFactory)
     }
 }

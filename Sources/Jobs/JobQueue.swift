@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Logging
+import Metrics
 import Storage
 
 /// The durable job queue: jobs, their states and every index, in the data directory's LMDB
@@ -29,6 +30,8 @@ public final class JobQueue: Sendable {
     /// - `random` (() -> Double in [0, 1), default `Double.random`): the backoff jitter's source.
     /// - `maxRemovalsPerFinish` (Int, default 1000): retention removes at most this many old jobs per
     ///   finished job (the rest at the next finish, as BullMQ's lazy removal).
+    /// - `metricsFactory` ((any MetricsFactory)?, default nil = `MetricsSystem.factory`): where the
+    ///   queue's and its workers' metrics go (see `JobMetrics`).
     public struct Configuration: Sendable {
         public var leaseMilliseconds: Int64 = 30_000
         public var maxStalled: Int = 1
@@ -36,6 +39,7 @@ public final class JobQueue: Sendable {
         public var clock: any JobClock = SystemJobClock()
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public var maxRemovalsPerFinish = 1000
+        public var metricsFactory: (any MetricsFactory)?
 
         public init() {}
     }
@@ -45,6 +49,7 @@ public final class JobQueue: Sendable {
     public let configuration: Configuration
     let transitions: JobTransitions
     let events = JobEvents()
+    let metrics: JobMetrics
     var clock: any JobClock { configuration.clock }
     private var indexing: JobIndexing { transitions.indexing }
     private var tables: JobTables { transitions.tables }
@@ -62,8 +67,10 @@ public final class JobQueue: Sendable {
         self.environment = environment
         self.committer = committer ?? GroupCommitter(environment: environment)
         self.configuration = configuration
+        let metrics = JobMetrics(factory: configuration.metricsFactory)
+        self.metrics = metrics
         transitions = JobTransitions(
-            indexing: JobIndexing(tables: try JobTables(environment: environment)), events: events,
+            indexing: JobIndexing(tables: try JobTables(environment: environment)), events: events, metrics: metrics,
             leaseMilliseconds: configuration.leaseMilliseconds, maxStalled: configuration.maxStalled,
             random: configuration.random, maxRemovalsPerFinish: configuration.maxRemovalsPerFinish, logger: logger
         )

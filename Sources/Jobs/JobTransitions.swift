@@ -9,6 +9,7 @@ import Storage
 struct JobTransitions: Sendable {
     let indexing: JobIndexing
     let events: JobEvents
+    let metrics: JobMetrics
     let leaseMilliseconds: Int64
     let maxStalled: Int
     let random: @Sendable () -> Double
@@ -174,8 +175,8 @@ struct JobTransitions: Sendable {
             record.updatedAt = now
             record.lease = Lease(worker: worker, token: token, claimedAt: now, expiresAt: now &+ leaseMilliseconds)
             try indexing.replace(old, with: record, in: txn)
-            let type = record.type, waited = now - record.notBefore
-            txn.afterCommit { JobMetrics.wait(type: type, milliseconds: waited) }
+            let type = record.type, waited = now - record.notBefore, metrics = metrics
+            txn.afterCommit { metrics.wait(type: type, milliseconds: waited) }
             claimed.append(record)
         }
         return claimed
@@ -320,8 +321,8 @@ struct JobTransitions: Sendable {
         if record.state == .active {
             recordAttempt(record, outcome: .cancelled, now: now, in: txn)
         } else {
-            let queue = record.queue, type = record.type
-            txn.afterCommit { JobMetrics.count(.cancelled, queue: queue, type: type) }
+            let queue = record.queue, type = record.type, metrics = metrics
+            txn.afterCommit { metrics.count(.cancelled, queue: queue, type: type) }
         }
         return cancelled
     }
@@ -402,8 +403,8 @@ struct JobTransitions: Sendable {
                     ? "job stalled more than allowable limit"
                     : "job stalled and has no attempts left (\(next.attemptsMade) of \(record.maxAttempts))"
                 try finish(record, as: next, keep: record.retention.onFail, now: now, in: txn)
-                let queue = record.queue, type = record.type
-                txn.afterCommit { JobMetrics.count(.failed, queue: queue, type: type) }
+                let queue = record.queue, type = record.type, metrics = metrics
+                txn.afterCommit { metrics.count(.failed, queue: queue, type: type) }
             } else {
                 next.state = .waiting
                 next.notBefore = now
@@ -455,11 +456,11 @@ struct JobTransitions: Sendable {
 
     /// Metrics of an attempt that ended (after the commit).
     private func recordAttempt(_ record: JobRecord, outcome: JobMetrics.Outcome, now: Int64, in txn: WriteTransaction) {
-        let queue = record.queue, type = record.type
+        let queue = record.queue, type = record.type, metrics = metrics
         let duration = record.lease.map { now - $0.claimedAt }
         txn.afterCommit {
-            JobMetrics.count(outcome, queue: queue, type: type)
-            if let duration { JobMetrics.duration(type: type, milliseconds: duration) }
+            metrics.count(outcome, queue: queue, type: type)
+            if let duration { metrics.duration(type: type, milliseconds: duration) }
         }
     }
 }

@@ -87,7 +87,7 @@ public final class JobWorkers: Service, Sendable {
             cancelRequested: { id in for runner in runners.values { runner.cancel(id) } }
         ))
         defer { queue.events.remove(observer) }
-        for runner in runners.values { JobMetrics.workers(queue: runner.name).record(runner.concurrency) }
+        for runner in runners.values { queue.metrics.workers(queue: runner.name).record(runner.concurrency) }
         let grace = configuration.shutdownGraceMilliseconds
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -167,7 +167,7 @@ public final class JobWorkers: Service, Sendable {
         knownQueues.formUnion(counts.keys)
         for name in knownQueues {
             for state in JobState.allCases {
-                JobMetrics.depth(queue: name, state: state).record(counts[name]?[state] ?? 0)
+                queue.metrics.depth(queue: name, state: state).record(counts[name]?[state] ?? 0)
             }
         }
     }
@@ -203,7 +203,7 @@ final class QueueRunner: Sendable {
         self.handlers = handlers
         self.onFinish = onFinish
         self.logger = logger
-        busyGauge = JobMetrics.busyWorkers(queue: name)
+        busyGauge = queue.metrics.busyWorkers(queue: name)
     }
 
     func run(graceMilliseconds: Int64) async {

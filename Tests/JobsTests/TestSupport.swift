@@ -1,4 +1,5 @@
 import Foundation
+import CoreMetrics
 import JSON
 import Testing
 @testable import Jobs
@@ -11,7 +12,8 @@ struct QueueFixture {
     let clock: ManualJobClock
     let queue: JobQueue
 
-    init(lease: Int64 = 30_000, maxStalled: Int = 1, random: @escaping @Sendable () -> Double = { 0.5 }) throws {
+    init(lease: Int64 = 30_000, maxStalled: Int = 1, random: @escaping @Sendable () -> Double = { 0.5 },
+         metrics: (any MetricsFactory)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("campus-jobs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         environment = try Environment.open(path: directory)
@@ -21,6 +23,7 @@ struct QueueFixture {
         configuration.leaseMilliseconds = lease
         configuration.maxStalled = maxStalled
         configuration.random = random
+        configuration.metricsFactory = metrics
         queue = try JobQueue(environment: environment, configuration: configuration)
     }
 
