@@ -44,9 +44,6 @@ public final class ManualJobClock: JobClock {
 
     public func now() -> Int64 { state.withLock { $0.now } }
 
-    /// How many tasks are sleeping on this clock.
-    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
-
     /// The earliest deadline anyone sleeps until, if anyone sleeps.
     public var nextDeadline: Int64? { state.withLock { $0.sleepers.values.map(\.deadline).min() } }
 
