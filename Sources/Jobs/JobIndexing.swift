@@ -40,11 +40,12 @@ struct JobIndexing: Sendable {
         }
     }
 
-    /// The next number of the queue's sequence (ready/delayed/active tie-breakers and lease tokens).
+    /// The next number of the queue's sequence (ready/delayed/active tie-breakers and lease tokens):
+    /// a transaction counter, so a group commit issuing many numbers writes the counter once.
     func nextSequence(in txn: WriteTransaction) throws -> UInt64 {
-        let next = try tables.meta.get("sequence", in: txn) ?? 1
-        try tables.meta.put(next &+ 1, for: "sequence", in: txn)
-        return next
+        let issued = try txn.counter("sequence", in: tables.meta)
+        txn.add(1, toCounter: "sequence", in: tables.meta)
+        return issued &+ 1
     }
 
     /// Replaces `old` by `new` (either may be nil: insert, delete) with all their index entries and counts.
@@ -108,14 +109,9 @@ struct JobIndexing: Sendable {
         Int(clamping: try tables.counts.get(key, in: txn) ?? 0)
     }
 
-    private func adjustCount(_ key: [UInt8], by delta: Int, in txn: WriteTransaction) throws {
-        let current = try tables.counts.get(key, in: txn) ?? 0
-        if delta < 0 {
-            // Never below zero: a count with nothing left is removed.
-            if current <= UInt64(-delta) { try tables.counts.delete(key, in: txn) } else { try tables.counts.put(current - UInt64(-delta), for: key, in: txn) }
-        } else {
-            try tables.counts.put(current &+ UInt64(delta), for: key, in: txn)
-        }
+    /// Counts are transaction counters: summed in memory, written once per commit, never below zero.
+    private func adjustCount(_ key: [UInt8], by delta: Int64, in txn: WriteTransaction) throws {
+        txn.add(delta, toCounter: key, in: tables.counts)
     }
 
     private enum Order { case ready, delayed, active, finished }

@@ -17,7 +17,10 @@ import Storage
 /// | `jobs.by_user_state` | organisation · user · state · ¬created · id | — |
 /// | `jobs.counts` | `q` queue · state, `o` organisation · state, `u` organisation · user · state | UInt64 |
 /// | `jobs.slots` | slot key · id | — (the jobs holding a generation slot) |
-/// | `jobs.meta` | `sequence` | UInt64, the next sequence number |
+/// | `jobs.meta` | `sequence` | UInt64, how many sequence numbers were issued |
+///
+/// `jobs.counts` and the sequence are transaction counters (`WriteTransaction.add(_:toCounter:in:)`):
+/// summed in memory and written once per commit.
 struct JobTables: Sendable {
     let records: Table<String, [UInt8]>
     let ready: Table<[UInt8], String>

@@ -345,7 +345,7 @@ struct JobTransitions: Sendable {
     /// (at most `maxRemovalsPerFinish` per call; the next finish goes on, like BullMQ's lazy removal).
     private func trim(queue: String, state: JobState, count: Int?, ageSeconds: Int64?, now: Int64, in txn: WriteTransaction) throws {
         let prefix = JobKeys.finishedPrefix(queue: queue, state: state)
-        var total = try indexing.count(JobKeys.queueCount(queue, state), in: txn)
+        var total = Int(clamping: try txn.counter(JobKeys.queueCount(queue, state), in: tables.counts))
         let excess = max(0, total - (count ?? .max))
         let cutoff: Int64? = ageSeconds.map { now - min($0, Int64.max / 2000) * 1000 }
         let candidates = try tables.finished.entries(in: txn, prefix: prefix, limit: min(maxRemovalsPerFinish, max(excess, cutoff == nil ? 0 : maxRemovalsPerFinish)))

@@ -55,6 +55,10 @@ public class ReadTransaction {
 ///   transaction drops them all.
 /// - `MAP_FULL` met anywhere in the tree marks the outermost transaction, so `Environment.write`
 ///   grows the map and re-runs its closure even when a body caught the error.
+/// - Counter deltas (`add(_:toCounter:in:)`) are summed in memory and written once, just before the
+///   outermost commit; `counter(_:in:)` reads stored value plus every pending delta of this
+///   transaction and its ancestors; a child's deltas join its parent's on commit and vanish on abort.
+///   A counter never goes below zero (it is removed at zero).
 public final class WriteTransaction: ReadTransaction {
     /// Set when LMDB reported `MDB_MAP_FULL` here or in a child; the environment then grows the map and retries.
     var hitMapFull = false {
@@ -63,6 +67,13 @@ public final class WriteTransaction: ReadTransaction {
     private let parent: WriteTransaction?
     /// Hooks to run after the outermost commit, in registration order.
     private(set) var afterCommitHooks: [@Sendable () -> Void] = []
+    /// Pending counter deltas by table and encoded key.
+    private var counterDeltas: [CounterKey: Int64] = [:]
+
+    private struct CounterKey: Hashable {
+        let dbi: MDB_dbi
+        let key: [UInt8]
+    }
 
     init(txn: OpaquePointer, environment: Environment, parent: WriteTransaction? = nil) {
         self.parent = parent
@@ -93,7 +104,47 @@ public final class WriteTransaction: ReadTransaction {
         if rc == MDB_MAP_FULL { hitMapFull = true }
         try check(rc, "mdb_txn_commit(nested)")
         afterCommitHooks.append(contentsOf: child.afterCommitHooks)
+        for (key, delta) in child.counterDeltas { counterDeltas[key, default: 0] &+= delta }
         return result
+    }
+
+    /// Adds `delta` to the UInt64 counter stored under `key` in `table`, in memory: the sum is written
+    /// once, just before the outermost commit (many writers of one counter in a group commit cost one
+    /// put). The stored value never goes below zero; at zero the entry is removed.
+    public func add<Key: StorageCodable>(_ delta: Int64, toCounter key: Key, in table: Table<Key, UInt64>) {
+        let counter = CounterKey(dbi: table.dbi, key: key.withStorageBytes { Array($0) })
+        counterDeltas[counter, default: 0] &+= delta
+    }
+
+    /// The counter's value as this transaction sees it: stored value plus pending deltas, at least zero.
+    public func counter<Key: StorageCodable>(_ key: Key, in table: Table<Key, UInt64>) throws -> UInt64 {
+        let stored = try table.get(key, in: self) ?? 0
+        let pending = pendingDelta(CounterKey(dbi: table.dbi, key: key.withStorageBytes { Array($0) }))
+        let total = Int64(clamping: stored).addingReportingOverflow(pending)
+        return total.overflow ? (pending > 0 ? .max : 0) : UInt64(max(0, total.partialValue))
+    }
+
+    private func pendingDelta(_ key: CounterKey) -> Int64 {
+        (counterDeltas[key] ?? 0) &+ (parent?.pendingDelta(key) ?? 0)
+    }
+
+    /// Writes the pending counter sums (the outermost transaction, right before it commits).
+    func applyCounters() throws {
+        for (counter, delta) in counterDeltas where delta != 0 {
+            let stored: UInt64 = try counter.key.withUnsafeBytes { key in
+                try withValue(dbi: counter.dbi, key: key) { try UInt64(storageBytes: $0) }
+            } ?? 0
+            let total = Int64(clamping: stored).addingReportingOverflow(delta)
+            let next: UInt64 = total.overflow ? (delta > 0 ? .max : 0) : UInt64(max(0, total.partialValue))
+            try counter.key.withUnsafeBytes { key in
+                if next == 0 {
+                    _ = try delete(dbi: counter.dbi, key: key)
+                } else {
+                    try next.withStorageBytes { try put(dbi: counter.dbi, key: key, value: $0) }
+                }
+            }
+        }
+        counterDeltas.removeAll()
     }
 
     /// Registers `body` to run once after the outermost transaction has committed (durably, with

@@ -129,3 +129,76 @@ final class Log: @unchecked Sendable {
     func append(_ item: String) { lock.withLock { items.append(item) } }
     var entries: [String] { lock.withLock { items } }
 }
+
+@Suite("Transaction counters")
+struct TransactionCounterTests {
+    @Test("deltas are summed, seen inside the write, written once at commit, never below zero")
+    func counters() throws {
+        try withTemporaryDirectory { dir in
+            let env = try Environment.open(path: dir)
+            let counts: Table<String, UInt64> = try env.table("counts")
+            try env.write { txn in try counts.put(5, for: "a", in: txn) }
+            try env.write { txn throws in
+                txn.add(3, toCounter: "a", in: counts)
+                txn.add(-1, toCounter: "a", in: counts)
+                txn.add(2, toCounter: "b", in: counts)
+                #expect(try txn.counter("a", in: counts) == 7)
+                #expect(try counts.get("a", in: txn) == 5, "the stored value moves only at commit")
+                txn.add(-10, toCounter: "b", in: counts)
+                #expect(try txn.counter("b", in: counts) == 0)
+            }
+            try env.read { txn throws in
+                #expect(try counts.get("a", in: txn) == 7)
+                #expect(try counts.get("b", in: txn) == nil, "a counter at zero is removed, never negative")
+            }
+        }
+    }
+
+    @Test("a child's deltas join its parent on commit and vanish on abort; an aborted write writes none")
+    func nestedCounters() throws {
+        try withTemporaryDirectory { dir in
+            let env = try Environment.open(path: dir)
+            let counts: Table<UInt64, UInt64> = try env.table("counts")
+            try env.write { txn throws in
+                txn.add(1, toCounter: 9, in: counts)
+                try txn.nested { child throws in
+                    child.add(10, toCounter: 9, in: counts)
+                    #expect(try child.counter(9, in: counts) == 11)
+                }
+                try? txn.nested { child in
+                    child.add(100, toCounter: 9, in: counts)
+                    throw TestFailure("abort")
+                }
+                #expect(try txn.counter(9, in: counts) == 11)
+            }
+            #expect(throws: TestFailure.self) {
+                try env.write { txn in
+                    txn.add(1000, toCounter: 9, in: counts)
+                    throw TestFailure("abort")
+                }
+            }
+            #expect(try env.read { try counts.get(9, in: $0) } == 11)
+        }
+    }
+
+    @Test("group-committed increments of one counter land exactly")
+    func groupCommittedCounters() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment.open(path: dir)
+        let counts: Table<String, UInt64> = try env.table("counts")
+        let committer = GroupCommitter(environment: env)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<500 {
+                group.addTask {
+                    try await committer.write { txn in
+                        txn.add(1, toCounter: "n", in: counts)
+                        if n % 10 == 0 { throw TestFailure("this one's increment is discarded") }
+                    }
+                }
+            }
+            while let _ = try? await group.next() {}
+        }
+        #expect(try env.read { try counts.get("n", in: $0) } == 450)
+    }
+}
