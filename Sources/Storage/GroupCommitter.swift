@@ -64,21 +64,9 @@ public final class GroupCommitter: Sendable {
     /// Runs `body` in a shared write transaction and returns its result once that transaction has
     /// committed. `body` runs on the committer thread; see the type's invariants.
     public func write<R: Sendable>(_ body: @escaping @Sendable (WriteTransaction) throws -> R) async throws -> R {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
-            let box = ResultBox<R>()
-            let pending = PendingWrite(
-                run: { txn in box.value = try body(txn) },
-                finish: { error in
-                    if let error {
-                        continuation.resume(throwing: error)
-                    } else if let value = box.value {
-                        continuation.resume(returning: value)
-                    } else {
-                        continuation.resume(throwing: LMDBError(code: EINVAL, operation: "group commit lost a result"))
-                    }
-                }
-            )
-            queue.submit(pending)
+        // Unsafe continuation: `run` resumes every queued write exactly once, after its batch.
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<R, any Error>) in
+            queue.submit(TypedPendingWrite(body: body, continuation: continuation))
         }
     }
 
@@ -121,20 +109,36 @@ public final class GroupCommitter: Sendable {
     }
 }
 
-/// One queued body and how to resume its caller.
-private final class PendingWrite: @unchecked Sendable {
-    let run: (WriteTransaction) throws -> Void
-    let finish: ((any Error)?) -> Void
-
-    init(run: @escaping (WriteTransaction) throws -> Void, finish: @escaping ((any Error)?) -> Void) {
-        self.run = run
-        self.finish = finish
-    }
+/// One queued body and how to resume its caller (one allocation per write).
+private class PendingWrite: @unchecked Sendable {
+    /// Runs the body in `txn`, keeping its result for `finish`.
+    func run(_ txn: WriteTransaction) throws {}
+    /// Resumes the caller with the kept result, or `error`. Called exactly once.
+    func finish(_ error: (any Error)?) {}
 }
 
-/// A body's result, written on the committer thread before `finish` reads it.
-private final class ResultBox<R>: @unchecked Sendable {
-    var value: R?
+private final class TypedPendingWrite<R: Sendable>: PendingWrite, @unchecked Sendable {
+    private let body: @Sendable (WriteTransaction) throws -> R
+    private let continuation: UnsafeContinuation<R, any Error>
+    /// Written on the committer thread (the last successful run's), read by `finish` on the same thread.
+    private var value: R?
+
+    init(body: @escaping @Sendable (WriteTransaction) throws -> R, continuation: UnsafeContinuation<R, any Error>) {
+        self.body = body
+        self.continuation = continuation
+    }
+
+    override func run(_ txn: WriteTransaction) throws { value = try body(txn) }
+
+    override func finish(_ error: (any Error)?) {
+        if let error {
+            continuation.resume(throwing: error)
+        } else if let value {
+            continuation.resume(returning: value)
+        } else {
+            continuation.resume(throwing: LMDBError(code: EINVAL, operation: "group commit lost a result"))
+        }
+    }
 }
 
 /// The committer's queue. The thread sleeps on `wake` only after finding the queue empty (`idle`);
