@@ -94,6 +94,40 @@ struct GroupCommitterTests {
         #expect(try env.read { try table.get("n", in: $0) } == 300)
     }
 
+    @Test("a batch re-run for map growth lands every write once, with its result and hook")
+    func growthReRun() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = Environment.Configuration(path: dir)
+        configuration.initialMapSize = 1 << 20
+        let env = try Environment.open(configuration)
+        let table: Table<UInt64, [UInt8]> = try env.table("t")
+        let counts: Table<String, UInt64> = try env.table("counts")
+        let committer = GroupCommitter(environment: env)
+        let log = Log()
+        let big = [UInt8](repeating: 1, count: 8 << 10)
+        let results = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for key in 0..<400 as Range<UInt64> {  // 3.2 MiB into a 1 MiB map: it must grow under the batches
+                group.addTask {
+                    try await committer.write { txn -> UInt64 in
+                        try table.put(big, for: key, in: txn)
+                        txn.add(1, toCounter: "writes", in: counts)
+                        txn.afterCommit { log.append("\(key)") }
+                        return key
+                    }
+                }
+            }
+            var results: [UInt64] = []
+            for try await key in group { results.append(key) }
+            return results
+        }
+        #expect(results.sorted() == Array(0..<400))
+        #expect(env.mapSize > 1 << 20)
+        #expect(try env.read { try table.count(in: $0) } == 400)
+        #expect(try env.read { try counts.get("writes", in: $0) } == 400)
+        #expect(log.entries.count == 400 && Set(log.entries).count == 400, "each hook ran once")
+    }
+
     @Test("after-commit hooks of a batch run before its callers resume")
     func hooksBeforeResume() async throws {
         let dir = try temporaryDirectory()
