@@ -5,6 +5,7 @@
 //   CampusSearchCLI → Server → Platform → Documents → {Jobs, Accounts} → {CollectionStore, Embedding} → {Search, Storage}
 //   Search → CSIMD, CBLAS;  Storage → CLMDB;  Embedding → CBLAS, Storage;  Accounts → Storage, JSON
 //   Documents → Embedding (its WordPiece tokenizer), CPoppler, CLibXML2, CCMark, ZIPFoundation
+//   Jobs → Storage, JSON (the durable queue; the Documents pipeline and the procedures build on it)
 // The dependency lists below are the only place that enforces this, so keep them minimal.
 import PackageDescription
 
@@ -106,6 +107,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The durable job queue: records, indexes, leases, group-committed state changes, workers, handlers.
+        .target(
+            name: "Jobs",
+            dependencies: [
+                "JSON", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Embedding",
             dependencies: [
@@ -164,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "CampusSearchCLI",
             dependencies: [
-                "Accounts", "JSON", "Server", "CollectionStore", "Platform", "Search",
+                "Accounts", "JSON", "Server", "CollectionStore", "Platform", "Search", "Jobs", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -180,6 +192,13 @@ let package = Package(
         .executableTarget(
             name: "LMDBCrashWriter",
             dependencies: ["Storage"],
+            swiftSettings: swiftSettings
+        ),
+
+        // A test fixture: enqueues and works jobs until SIGKILLed, or finishes what a killed run left.
+        .executableTarget(
+            name: "JobsCrashWorker",
+            dependencies: ["Jobs", "JSON", "Storage"],
             swiftSettings: swiftSettings
         ),
 
@@ -211,6 +230,11 @@ let package = Package(
             name: "DocumentsTests",
             dependencies: ["Documents", "Embedding", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             exclude: ["Fixtures"],  // read through #filePath, not bundled
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JobsTests",
+            dependencies: ["Jobs", "JSON", "Storage", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage"], swiftSettings: swiftSettings),

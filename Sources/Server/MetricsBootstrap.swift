@@ -6,7 +6,8 @@ import Prometheus
 /// `MetricsSystem.bootstrap` may run only once per process, so every `buildApplication` (the server
 /// and each test) shares this registry. Metric and label names are sanitised to Prometheus rules
 /// (`http.server.request.duration` → `http_server_request_duration`), and duration histograms get
-/// buckets from 50 µs to 10 s, fine enough for a sub-millisecond search path.
+/// buckets from 50 µs to 10 s, fine enough for a sub-millisecond search path (the Jobs room's
+/// `campus_job_duration_seconds` and `campus_job_wait_seconds` get buckets from 1 ms to 10 minutes).
 public enum CampusMetrics {
     public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
@@ -17,6 +18,14 @@ public enum CampusMetrics {
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .microseconds(2_500_000), .seconds(5), .seconds(10),
         ]
+        // Jobs take milliseconds to many minutes and may wait as long: their histograms reach 10 minutes.
+        let jobBuckets: [Duration] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+            .milliseconds(500), .seconds(1), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+            .seconds(300), .seconds(600),
+        ]
+        factory.durationHistogramBuckets["campus_job_duration_seconds"] = jobBuckets
+        factory.durationHistogramBuckets["campus_job_wait_seconds"] = jobBuckets
         factory.nameAndLabelSanitizer = { name, labels in
             (sanitize(name), labels.map { (sanitize($0.0), $0.1) })
         }

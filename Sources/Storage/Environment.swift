@@ -130,8 +130,17 @@ public final class Environment: @unchecked Sendable {
     /// Runs `body` in the single write transaction: committed when it returns, aborted when it throws.
     ///
     /// If the map fills up, the transaction is aborted, the map grows, and `body` runs again from the
-    /// start on a fresh transaction. Do not call `write` from inside a `write` closure.
+    /// start on a fresh transaction. Do not call `write` from inside a `write` closure. Counter deltas
+    /// that `body` added are written just before the commit. Hooks that `body` registered with
+    /// `WriteTransaction.afterCommit` run after the commit, outside the writer lock, before `write` returns.
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
+        let (result, hooks) = try writeCommitted(body)
+        for hook in hooks { hook() }
+        return result
+    }
+
+    /// The commit loop of `write`: returns the result and the hooks of the attempt that committed.
+    private func writeCommitted<R>(_ body: (WriteTransaction) throws -> R) throws -> (R, [@Sendable () -> Void]) {
         writerLock.lock()
         defer { writerLock.unlock() }
         while true {
@@ -151,6 +160,7 @@ public final class Environment: @unchecked Sendable {
             let result: R
             do {
                 result = try body(transaction)
+                if !transaction.hitMapFull { try transaction.applyCounters() }
             } catch {
                 transaction.abort()
                 growLock.unlock()
@@ -174,7 +184,7 @@ public final class Environment: @unchecked Sendable {
                 continue
             }
             try check(commit, "mdb_txn_commit")
-            return result
+            return (result, transaction.afterCommitHooks)
         }
     }
 

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import Storage
+
+@Suite("Group commit")
+struct GroupCommitterTests {
+    @Test("many concurrent writers: every write lands, in far fewer commits than writes")
+    func concurrentWriters() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment.open(path: dir)
+        let table: Table<UInt64, UInt64> = try env.table("t")
+        let committer = GroupCommitter(environment: env)
+        let writers = 64, perWriter = 50
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    for i in 0..<perWriter {
+                        let key = UInt64(w * perWriter + i)
+                        let returned = try await committer.write { txn -> UInt64 in
+                            try table.put(key * 2, for: key, in: txn)
+                            return key * 2
+                        }
+                        // Acknowledged means committed: a fresh read transaction sees it.
+                        #expect(try env.read { try table.get(key, in: $0) } == returned)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let total = writers * perWriter
+        #expect(try env.read { try table.count(in: $0) } == total)
+        let stats = committer.statistics
+        #expect(stats.writes == total)
+        #expect(stats.commits < total / 4, "\(stats.commits) commits for \(total) writes")
+    }
+
+    @Test("a failing body aborts only its own changes and its error reaches only its caller")
+    func failureIsolation() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment.open(path: dir)
+        let table: Table<UInt64, UInt64> = try env.table("t")
+        let committer = GroupCommitter(environment: env)
+        let outcomes = try await withThrowingTaskGroup(of: (UInt64, Bool).self) { group in
+            for key in 0..<200 as Range<UInt64> {
+                group.addTask {
+                    do {
+                        try await committer.write { txn in
+                            try table.put(key, for: key, in: txn)
+                            if key % 7 == 3 { throw TestFailure("body \(key) fails") }
+                        }
+                        return (key, true)
+                    } catch let error as TestFailure {
+                        #expect(error.description == "body \(key) fails")
+                        return (key, false)
+                    }
+                }
+            }
+            var outcomes: [UInt64: Bool] = [:]
+            for try await (key, ok) in group { outcomes[key] = ok }
+            return outcomes
+        }
+        try env.read { txn throws in
+            for (key, ok) in outcomes {
+                #expect(ok == (key % 7 != 3))
+                #expect(try table.get(key, in: txn) == (ok ? key : nil))
+            }
+        }
+    }
+
+    @Test("bodies run in arrival order within a batch: later bodies see earlier ones' changes")
+    func ordering() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment.open(path: dir)
+        let table: Table<String, UInt64> = try env.table("t")
+        let committer = GroupCommitter(environment: env)
+        // Each body increments a counter: with concurrent callers every increment must be seen.
+        try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for _ in 0..<300 {
+                group.addTask {
+                    try await committer.write { txn -> UInt64 in
+                        let next = (try table.get("n", in: txn) ?? 0) + 1
+                        try table.put(next, for: "n", in: txn)
+                        return next
+                    }
+                }
+            }
+            var seen = Set<UInt64>()
+            for try await value in group { seen.insert(value) }
+            #expect(seen == Set(1...300))
+        }
+        #expect(try env.read { try table.get("n", in: $0) } == 300)
+    }
+
+    @Test("a batch re-run for map growth lands every write once, with its result and hook")
+    func growthReRun() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = Environment.Configuration(path: dir)
+        configuration.initialMapSize = 1 << 20
+        let env = try Environment.open(configuration)
+        let table: Table<UInt64, [UInt8]> = try env.table("t")
+        let counts: Table<String, UInt64> = try env.table("counts")
+        let committer = GroupCommitter(environment: env)
+        let log = Log()
+        let big = [UInt8](repeating: 1, count: 8 << 10)
+        let results = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for key in 0..<400 as Range<UInt64> {  // 3.2 MiB into a 1 MiB map: it must grow under the batches
+                group.addTask {
+                    try await committer.write { txn -> UInt64 in
+                        try table.put(big, for: key, in: txn)
+                        txn.add(1, toCounter: "writes", in: counts)
+                        txn.afterCommit { log.append("\(key)") }
+                        return key
+                    }
+                }
+            }
+            var results: [UInt64] = []
+            for try await key in group { results.append(key) }
+            return results
+        }
+        #expect(results.sorted() == Array(0..<400))
+        #expect(env.mapSize > 1 << 20)
+        #expect(try env.read { try table.count(in: $0) } == 400)
+        #expect(try env.read { try counts.get("writes", in: $0) } == 400)
+        #expect(log.entries.count == 400 && Set(log.entries).count == 400, "each hook ran once")
+    }
+
+    @Test("after-commit hooks of a batch run before its callers resume")
+    func hooksBeforeResume() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment.open(path: dir)
+        let table: Table<UInt64, UInt64> = try env.table("t")
+        let committer = GroupCommitter(environment: env)
+        let log = Log()
+        try await committer.write { txn in
+            try table.put(1, for: 1, in: txn)
+            txn.afterCommit { log.append("hook") }
+        }
+        #expect(log.entries == ["hook"])
+        await #expect(throws: TestFailure.self) {
+            try await committer.write { txn in
+                txn.afterCommit { log.append("failed body's hook") }
+                throw TestFailure("no")
+            }
+        }
+        #expect(log.entries == ["hook"])
+    }
+}
+
+func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("campus-storage-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
