@@ -144,7 +144,9 @@ let package = Package(
         .target(
             name: "Documents",
             dependencies: [
-                "Embedding", "CPoppler", "CLibXML2", "CCMark",
+                "Accounts", "CollectionStore", "Embedding", "Jobs", "JSON", "Search", "Storage", "CPoppler", "CLibXML2", "CCMark",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -153,7 +155,7 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: [
-                "Accounts", "CollectionStore", "Embedding", "Storage",
+                "Accounts", "CollectionStore", "Documents", "Embedding", "Jobs", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -162,7 +164,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Accounts", "JSON", "Platform", "CollectionStore", "Search", "Embedding",
+                "Accounts", "Documents", "Jobs", "JSON", "Platform", "CollectionStore", "Search", "Embedding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -228,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DocumentsTests",
-            dependencies: ["Documents", "Embedding", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["Documents", "Accounts", "Embedding", "Jobs", "JSON", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             exclude: ["Fixtures"],  // read through #filePath, not bundled
             swiftSettings: swiftSettings
         ),

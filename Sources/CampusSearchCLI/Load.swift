@@ -68,7 +68,9 @@ struct Load: AsyncParsableCommand {
 
     private func loadDirect(_ input: LoadInput, dataDirectory: String, progress: ProgressBar, start: DispatchTime) throws -> (Int, Double) {
         let node: DataDirectory
-        do { node = try DataDirectory(path: dataDirectory) } catch let error as DataDirectory.OpenError { throw CLIError(error.description) }
+        var platform = DataDirectory.PlatformOptions()
+        platform.recoverActiveJobs = false  // a loader beside the data never touches its jobs or files
+        do { node = try DataDirectory(path: dataDirectory, platform: platform) } catch let error as DataDirectory.OpenError { throw CLIError(error.description) }
         let target: VectorCollection
         if node.collections.exists(collection) {
             target = try node.collections.collection(named: collection)

@@ -9,6 +9,12 @@ public struct JobPage: Sendable, Equatable {
     public var nextCursor: String?
     /// How many jobs match the filters in all (from the counts, not a scan).
     public var total: Int
+
+    public init(jobs: [JobRecord], nextCursor: String?, total: Int) {
+        self.jobs = jobs
+        self.nextCursor = nextCursor
+        self.total = total
+    }
 }
 
 extension JobQueue {

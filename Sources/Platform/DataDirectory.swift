@@ -2,7 +2,9 @@ import Accounts
 import Foundation
 import Logging
 import CollectionStore
+import Documents
 import Embedding
+import Jobs
 import Storage
 
 /// Everything one data directory holds, opened once per process.
@@ -22,6 +24,15 @@ public final class DataDirectory: Sendable {
     public let collections: CollectionRegistry
     /// Organisations, users and courses.
     public let accounts: AccountsStore
+    /// One group committer for every room's writes: concurrent commands share a transaction and an fsync.
+    public let committer: GroupCommitter
+    /// The durable job queue.
+    public let jobs: JobQueue
+    /// Uploaded files' records, and their bytes by content hash.
+    public let files: FileCatalog
+    public let blobs: BlobStore
+    /// Generation, job access and the other cross-room workflows.
+    public let workflow: CourseWorkflow
     /// Text embedders by model name, each behind the persistent embedding cache.
     public let embedders: EmbedderRegistry
     /// Why the native model is not available (its files are missing or unreadable), or nil.
@@ -46,6 +57,18 @@ public final class DataDirectory: Sendable {
         public var cacheMemoryBytes: Int = 64 << 20
         public var cacheTTLSeconds: Double?
         public init(modelDirectory: String? = nil) { self.modelDirectory = modelDirectory }
+    }
+
+    /// How the platform rooms run.
+    ///
+    /// - `globalConcurrencyLimit` (Int, default 3, the platform's `GLOBAL_CONCURRENCY_LIMIT`): generations running
+    ///   at once across all users.
+    /// - `recoverActiveJobs` (Bool, default true): at open, jobs left active by a process that died go back to
+    ///   waiting (stalled). Off only for a process that opens the directory beside a running server.
+    public struct PlatformOptions: Sendable {
+        public var globalConcurrencyLimit = 3
+        public var recoverActiveJobs = true
+        public init() {}
     }
 
     /// Opens the LMDB environment of a data directory and checks (or writes) its format stamp,
@@ -88,7 +111,7 @@ public final class DataDirectory: Sendable {
 
     public init(
         path dataDirectory: String, embedding: EmbeddingOptions = .init(), collectionLimits: CollectionLimits = .init(),
-        logger: Logger = Logger(label: "campus-search.data")
+        platform: PlatformOptions = .init(), logger: Logger = Logger(label: "campus-search.data")
     ) throws {
         let environment = try Self.openEnvironment(path: dataDirectory, logger: logger)
         let meta: Table<String, String> = try environment.table(Self.metaTable)
@@ -97,6 +120,19 @@ public final class DataDirectory: Sendable {
         self.meta = meta
         self.collections = try CollectionRegistry(environment: environment, limits: collectionLimits)
         self.accounts = try AccountsStore(environment: environment)
+        let committer = GroupCommitter(environment: environment)
+        self.committer = committer
+        var jobOptions = JobQueue.Configuration()
+        jobOptions.recoverActiveJobsAtOpen = platform.recoverActiveJobs
+        self.jobs = try JobQueue(environment: environment, committer: committer, configuration: jobOptions)
+        let files = try FileCatalog(environment: environment)
+        self.files = files
+        self.blobs = try BlobStore(dataDirectory: environment.path)
+        if platform.recoverActiveJobs {
+            // No upload is in flight while the directory opens: bytes no record names are leftovers of a crash.
+            try blobs.collectOrphans(isReferenced: { try files.blobReferences($0) > 0 }, logger: logger)
+        }
+        self.workflow = CourseWorkflow(accounts: accounts, jobs: jobs, files: files, globalConcurrencyLimit: platform.globalConcurrencyLimit)
 
         var embedders = EmbedderRegistry()
         var unavailable: String?

@@ -1,5 +1,6 @@
 import Accounts
 import CollectionStore
+import Jobs
 import Foundation
 import Hummingbird
 import Logging
@@ -25,8 +26,16 @@ public func buildApplication(
 
     var embedding = DataDirectory.EmbeddingOptions(modelDirectory: configuration.modelDirectory)
     embedding.threads = configuration.embeddingThreads
+    var platform = DataDirectory.PlatformOptions()
+    platform.globalConcurrencyLimit = configuration.globalConcurrencyLimit
     let dataDirectory = try DataDirectory(
-        path: configuration.dataDirectory, embedding: embedding, collectionLimits: configuration.collectionLimits, logger: logger
+        path: configuration.dataDirectory, embedding: embedding, collectionLimits: configuration.collectionLimits,
+        platform: platform, logger: logger
+    )
+    var workerOptions = JobWorkers.Configuration()
+    workerOptions.concurrency = [JobOptions.fastQueue: configuration.fastWorkers, JobOptions.documentsQueue: configuration.documentWorkers]
+    let workers = try JobWorkers(
+        queue: dataDirectory.jobs, handlers: [TestJobHandler(), InitializeJobHandler()], configuration: workerOptions, logger: logger
     )
     let tokens: TokenAuthority
     do {
@@ -48,6 +57,7 @@ public func buildApplication(
                 registry: dataDirectory.collections, interval: configuration.checkpointInterval,
                 volumeVectors: configuration.checkpointVectors, logger: logger
             ),
+            workers,
         ],
         logger: logger
     )
@@ -72,7 +82,9 @@ func buildRouter(
     router.addRoutes(PointsController(api: qdrant).routes, atPath: "collections")
     router.addRoutes(QueryController(api: qdrant).routes, atPath: "collections")
 
-    let services = PlatformServices(accounts: dataDirectory.accounts, collections: dataDirectory.collections)
+    let services = PlatformServices(
+        accounts: dataDirectory.accounts, collections: dataDirectory.collections, workflow: dataDirectory.workflow, files: dataDirectory.files
+    )
     let trpc = TRPCController<AppRequestContext>(
         procedures: PlatformProcedures.all(services), rateLimiter: rateLimiter, maxBodyBytes: configuration.maxBodyBytes
     )

@@ -32,6 +32,11 @@ import Logging
 ///   tokens are verified; see `TokenAuthority.Configuration` (no secret: one is generated into the data directory).
 /// - `corsOrigins` ([String], `CAMPUS_SEARCH_CORS_ORIGINS`, comma-separated, default `*`): browser origins allowed
 ///   to call `/trpc` (credentials allowed; `*` answers any origin by echoing it).
+/// - `fastWorkers` (Int, `CAMPUS_SEARCH_FAST_WORKERS`, default 8) and `documentWorkers` (Int,
+///   `CAMPUS_SEARCH_DOCUMENT_WORKERS`, default 2): jobs run at once on the `fast` queue (test jobs, initialize) and
+///   the `documents` queue (document processing), so a long document never holds back a fast job.
+/// - `globalConcurrencyLimit` (Int, `CAMPUS_SEARCH_GLOBAL_CONCURRENCY_LIMIT`, default 3, the platform's
+///   `GLOBAL_CONCURRENCY_LIMIT`): course generations running at once across all users.
 /// - `trustForwardedFor` (Bool, `CAMPUS_SEARCH_TRUST_PROXY`, `1` or `0`, default `0`): take the client address for
 ///   rate limits from `X-Forwarded-For` / `X-Real-IP` / `CF-Connecting-IP` (only behind a proxy that sets them).
 public struct ServerConfiguration: Sendable, Equatable {
@@ -52,6 +57,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tokens = TokenAuthority.Configuration()
     public var corsOrigins: [String] = ["*"]
     public var trustForwardedFor = false
+    public var fastWorkers = 8
+    public var documentWorkers = 2
+    public var globalConcurrencyLimit = 3
 
     public init() {}
 
@@ -146,6 +154,18 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_CORS_ORIGINS", value: origins, expected: "`*` or comma-separated origins like https://app.example.com")
             }
             self.corsOrigins = list
+        }
+        for (key, minimum, maximum) in [("CAMPUS_SEARCH_FAST_WORKERS", 1, 4096), ("CAMPUS_SEARCH_DOCUMENT_WORKERS", 1, 4096),
+                                        ("CAMPUS_SEARCH_GLOBAL_CONCURRENCY_LIMIT", 1, 100_000)] {
+            guard let text = environment[key] else { continue }
+            guard let value = Int(text), (minimum...maximum).contains(value) else {
+                throw InvalidValue(key: key, value: text, expected: "a count \(minimum)...\(maximum)")
+            }
+            switch key {
+            case "CAMPUS_SEARCH_FAST_WORKERS": fastWorkers = value
+            case "CAMPUS_SEARCH_DOCUMENT_WORKERS": documentWorkers = value
+            default: globalConcurrencyLimit = value
+            }
         }
         if let flag = environment["CAMPUS_SEARCH_TRUST_PROXY"] {
             guard flag == "0" || flag == "1" else {

@@ -15,7 +15,7 @@ enum BillingProcedures {
                     ("storageUsedBytes", .json(.int(used))), ("storageQuotaBytes", .json(.int(quota))),
                     ("storageUsedFormatted", .string(ByteFormat.billing(used))), ("storageQuotaFormatted", .string(ByteFormat.billing(quota))),
                     ("usagePercentage", percentage == percentage.rounded() ? .int(Int(percentage)) : .double(percentage)),
-                    ("fileCount", .int(try services.fileCount(organization.id))), ("tier", .string(organization.tier.rawValue)),
+                    ("fileCount", .int(try services.files.count(ofOrganization: organization.id))), ("tier", .string(organization.tier.rawValue)),
                 ])
             },
             .query("billing.getQuota", .protected) { call in

@@ -1,5 +1,6 @@
 import Accounts
 import CollectionStore
+import Documents
 import Foundation
 import JSON
 import Platform
@@ -13,7 +14,7 @@ enum PlatformProcedures {
     static func all(_ services: PlatformServices) -> TRPCProcedures {
         TRPCProcedures(
             GenerationProcedures.all(services) + BillingProcedures.all(services) + AdminProcedures.all(services)
-                + CourseProcedures.all(services)
+                + CourseProcedures.all(services) + JobProcedures.all(services)
         )
     }
 }
@@ -22,8 +23,8 @@ enum PlatformProcedures {
 struct PlatformServices: Sendable {
     let accounts: AccountsStore
     let collections: CollectionRegistry
-    /// Files an organisation holds (`billing.getUsage`'s `fileCount`); the documents room answers it.
-    var fileCount: @Sendable (UUID) throws -> Int = { _ in 0 }
+    let workflow: CourseWorkflow
+    let files: FileCatalog
 }
 
 /// Output shapes shared by several procedures.

@@ -1,5 +1,7 @@
 import Accounts
 import CollectionStore
+import Documents
+import Jobs
 import Logging
 
 /// The one mapping from domain errors to tRPC codes. Domain rooms throw errors with a kind and a
@@ -18,6 +20,25 @@ enum TRPCErrorMapping {
             case .conflict(let m): return TRPCError(.conflict, m)
             case .quotaExceeded(let m): return TRPCError(.quotaExceeded, m)
             case .rateLimited(let seconds, let m): return TRPCError(.tooManyRequests, m, retryAfterSeconds: seconds)
+            }
+        case let workflow as WorkflowError:
+            switch workflow {
+            case .notFound(let m): return TRPCError(.notFound, m)
+            case .forbidden(let m): return TRPCError(.forbidden, m)
+            case .badRequest(let m): return TRPCError(.badRequest, m)
+            case .conflict(let m): return TRPCError(.conflict, m)
+            case .tooManyRequests(let m): return TRPCError(.tooManyRequests, m)
+            case .quotaExceeded(let m): return TRPCError(.quotaExceeded, m)
+            case .payloadTooLarge(let m): return TRPCError(.payloadTooLarge, m)
+            case .internalFailure: break
+            }
+        case let job as JobError:
+            switch job.kind {
+            case .notFound: return TRPCError(.notFound, job.description)
+            case .invalid: return TRPCError(.badRequest, job.description)
+            case .conflict: return TRPCError(.conflict, job.description)
+            case .limitExceeded: return TRPCError(.tooManyRequests, job.description)
+            case .damaged: break
             }
         case let collection as CollectionError:
             switch collection {
