@@ -18,6 +18,21 @@ extension AccountsStore {
         return try environment.write { txn in try chargeStorage(organizationID: organizationID, bytes: -bytes, in: txn) }
     }
 
+    /// Throws what `reserveStorage` would for `bytes` now, without reserving anything (an upload checks before it
+    /// spends time decoding and storing the bytes; the charge itself happens in the upload's commit).
+    public func checkStorage(organizationID: UUID, bytes: Int64) throws {
+        guard let organization = try organization(id: organizationID) else { throw Self.organizationNotFound }
+        let (sum, overflow) = organization.storageUsedBytes.addingReportingOverflow(max(0, bytes))
+        guard !overflow, sum <= organization.storageQuotaBytes else { throw Self.quotaExceeded(organization, adding: bytes) }
+    }
+
+    /// The contract's message: `Storage quota exceeded. Using 9.5 MB of 10 MB. Available: 512 KB. Attempted to add: 1 MB.`
+    static func quotaExceeded(_ organization: Organization, adding bytes: Int64) -> AccountsError {
+        .quotaExceeded(
+            "Storage quota exceeded. Using \(ByteFormat.compact(organization.storageUsedBytes)) of \(ByteFormat.compact(organization.storageQuotaBytes)). "
+                + "Available: \(ByteFormat.compact(organization.storageAvailableBytes)). Attempted to add: \(ByteFormat.compact(bytes)).")
+    }
+
     /// Changes an organisation's usage by `bytes` inside the caller's transaction (an upload's quota charge,
     /// file record and job commit together): a positive amount is checked against the quota as
     /// `reserveStorage` does, a negative one is released with usage floored at 0.
@@ -26,11 +41,7 @@ extension AccountsStore {
         guard bytes != 0 else { return organization }
         let (sum, overflow) = organization.storageUsedBytes.addingReportingOverflow(bytes)
         if bytes > 0 {
-            guard !overflow, sum <= organization.storageQuotaBytes else {
-                throw AccountsError.quotaExceeded(
-                    "Storage quota exceeded. Using \(ByteFormat.compact(organization.storageUsedBytes)) of \(ByteFormat.compact(organization.storageQuotaBytes)). "
-                        + "Available: \(ByteFormat.compact(organization.storageAvailableBytes)). Attempted to add: \(ByteFormat.compact(bytes)).")
-            }
+            guard !overflow, sum <= organization.storageQuotaBytes else { throw Self.quotaExceeded(organization, adding: bytes) }
             organization.storageUsedBytes = sum
         } else {
             organization.storageUsedBytes = overflow ? 0 : max(0, sum)
