@@ -20,6 +20,9 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     case noText(DocumentFormat)
     /// The document is larger or deeper than `ExtractionLimits` allows (a zip bomb, a 10,000-level tree, ...).
     case limitExceeded(ExtractionLimits.Limit, limit: Int)
+    /// The server has no embedding model (its files are missing): the file fails at once, and
+    /// `documentProcessing.retryDocument` processes it again once the model is installed.
+    case modelUnavailable(String)
     /// The server could not read the file right now (its temporary storage failed); a retry may succeed.
     case unavailable(String)
 
@@ -60,6 +63,8 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
             return "The \(format.displayName) document contains no text to index."
         case .limitExceeded(let limit, let value):
             return limit.message(limit: value)
+        case .modelUnavailable(let reason):
+            return "The server's embedding model is not available (\(reason)): install it (scripts/fetch-model.sh) and retry the document."
         case .unavailable(let reason):
             return "The document could not be read right now (\(reason)): retry the processing later."
         }

@@ -33,6 +33,16 @@ public final class DataDirectory: Sendable {
     public let blobs: BlobStore
     /// Generation, job access and the other cross-room workflows.
     public let workflow: CourseWorkflow
+    /// Chunk vectors of every course (`course_embeddings`).
+    public let courseVectors: CollectionCourseVectors
+    /// `generation.uploadFile`.
+    public let uploads: UploadService
+    /// Listing, deleting and retrying a course's documents.
+    public let documents: DocumentLibrary
+    /// `search.chunks`, with its result cache.
+    public let courseSearch: CourseSearch
+    /// The `document_processing` job handler.
+    public let documentProcessor: DocumentProcessor
     /// Text embedders by model name, each behind the persistent embedding cache.
     public let embedders: EmbedderRegistry
     /// Why the native model is not available (its files are missing or unreadable), or nil.
@@ -65,9 +75,15 @@ public final class DataDirectory: Sendable {
     ///   at once across all users.
     /// - `recoverActiveJobs` (Bool, default true): at open, jobs left active by a process that died go back to
     ///   waiting (stalled). Off only for a process that opens the directory beside a running server.
+    /// - `searchCacheBytes` (Int, default 64 MiB) and `searchCacheTTLSeconds` (Double, default 1800): the
+    ///   `search.chunks` result cache.
+    /// - `chunking`: the hierarchical chunker's sizes (in the model's word pieces).
     public struct PlatformOptions: Sendable {
         public var globalConcurrencyLimit = 3
         public var recoverActiveJobs = true
+        public var searchCacheBytes = 64 << 20
+        public var searchCacheTTLSeconds = 1800.0
+        public var chunking = ChunkingConfiguration()
         public init() {}
     }
 
@@ -136,6 +152,7 @@ public final class DataDirectory: Sendable {
 
         var embedders = EmbedderRegistry()
         var unavailable: String?
+        var courseModel: DocumentProcessor.Model?
         if let directory = embedding.modelDirectory {
             do {
                 let cache = try EmbeddingCache(
@@ -143,7 +160,9 @@ public final class DataDirectory: Sendable {
                     configuration: .init(memoryBytes: embedding.cacheMemoryBytes, ttl: embedding.cacheTTLSeconds)
                 )
                 let model = try MiniLMEmbedder(modelDirectory: directory, configuration: .init(threads: embedding.threads))
-                embedders.register(CachedEmbedder(model, cache: cache), aliases: ["all-MiniLM-L6-v2"])
+                let cached = CachedEmbedder(model, cache: cache)
+                embedders.register(cached, aliases: ["all-MiniLM-L6-v2"])
+                courseModel = DocumentProcessor.Model(embedder: cached, chunker: try HierarchicalChunker(tokenizer: model.tokenizer, configuration: platform.chunking))
             } catch {
                 unavailable = "\(error)"
                 logger.warning("native embedding model unavailable", metadata: ["reason": "\(error)"])
@@ -153,6 +172,23 @@ public final class DataDirectory: Sendable {
         }
         self.embedders = embedders
         self.embeddingUnavailableReason = unavailable
+
+        let vectors = CollectionCourseVectors(registry: collections, dimension: courseModel?.embedder.dimension ?? CollectionCourseVectors.defaultDimension)
+        self.courseVectors = vectors
+        let search = CourseSearch(
+            accounts: accounts, vectors: vectors, embedder: courseModel?.embedder, unavailableReason: unavailable,
+            cacheBytes: platform.searchCacheBytes, ttl: platform.searchCacheTTLSeconds
+        )
+        self.courseSearch = search
+        let courseChanged: @Sendable (UUID) -> Void = { [search] in search.courseChanged($0) }
+        let uploads = UploadService(accounts: accounts, files: files, blobs: blobs, jobs: jobs, logger: logger)
+        self.uploads = uploads
+        self.documents = DocumentLibrary(accounts: accounts, files: files, jobs: jobs, vectors: vectors, uploads: uploads,
+                                         courseChanged: courseChanged, logger: logger)
+        self.documentProcessor = DocumentProcessor(
+            files: files, blobs: blobs, vectors: vectors, committer: committer, model: courseModel,
+            unavailableReason: unavailable ?? "no model directory configured", courseChanged: courseChanged, logger: logger
+        )
     }
 
     /// True when storage answers a read: what `/readyz` reports.

@@ -35,7 +35,7 @@ public func buildApplication(
     var workerOptions = JobWorkers.Configuration()
     workerOptions.concurrency = [JobOptions.fastQueue: configuration.fastWorkers, JobOptions.documentsQueue: configuration.documentWorkers]
     let workers = try JobWorkers(
-        queue: dataDirectory.jobs, handlers: [TestJobHandler(), InitializeJobHandler()], configuration: workerOptions, logger: logger
+        queue: dataDirectory.jobs, handlers: [TestJobHandler(), InitializeJobHandler(), dataDirectory.documentProcessor], configuration: workerOptions, logger: logger
     )
     let tokens: TokenAuthority
     do {
@@ -83,7 +83,9 @@ func buildRouter(
     router.addRoutes(QueryController(api: qdrant).routes, atPath: "collections")
 
     let services = PlatformServices(
-        accounts: dataDirectory.accounts, collections: dataDirectory.collections, workflow: dataDirectory.workflow, files: dataDirectory.files
+        accounts: dataDirectory.accounts, collections: dataDirectory.collections, workflow: dataDirectory.workflow, files: dataDirectory.files,
+        uploads: dataDirectory.uploads, documents: dataDirectory.documents, search: dataDirectory.courseSearch,
+        blobs: dataDirectory.blobs, maxUploadBytes: configuration.maxUploadBytes
     )
     let trpc = TRPCController<AppRequestContext>(
         procedures: PlatformProcedures.all(services), rateLimiter: rateLimiter, maxBodyBytes: configuration.maxBodyBytes

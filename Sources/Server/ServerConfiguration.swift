@@ -9,6 +9,9 @@ import Logging
 /// - `port` (Int, `CAMPUS_SEARCH_PORT`, default `6333`, Qdrant's REST port): 0 picks a free port.
 /// - `dataDirectory` (String, `CAMPUS_SEARCH_DATA_DIR`, default `./data/db`): the LMDB environment.
 /// - `maxBodyBytes` (Int, `CAMPUS_SEARCH_MAX_BODY_BYTES`, default 64 MiB): larger request bodies get 413.
+/// - `maxUploadBytes` (Int, `CAMPUS_SEARCH_MAX_UPLOAD_BYTES`, default 150 MiB): the body limit of
+///   `generation.uploadFile` (a 100 MB file is 133 MB as base64 JSON; multipart and octet-stream bodies stream to
+///   disk, so memory does not grow with it).
 /// - `logLevel` (Logger.Level, `CAMPUS_SEARCH_LOG_LEVEL`, default `info`): trace … critical.
 /// - `modelDirectory` (String, `CAMPUS_SEARCH_MODEL_DIR`, default `./data/models/all-MiniLM-L6-v2`): the native
 ///   embedding model; when its files are missing the server still starts and only `qdrant/bm25` inference works.
@@ -44,6 +47,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var port: Int = 6333
     public var dataDirectory: String = "./data/db"
     public var maxBodyBytes: Int = 64 << 20
+    public var maxUploadBytes: Int = 150 << 20
     public var logLevel: Logger.Level = .info
     public var slowRequestMilliseconds: Double = 500
     public var modelDirectory: String = "./data/models/all-MiniLM-L6-v2"
@@ -90,6 +94,12 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_MAX_BODY_BYTES", value: bytes, expected: "a positive number of bytes")
             }
             self.maxBodyBytes = value
+        }
+        if let bytes = environment["CAMPUS_SEARCH_MAX_UPLOAD_BYTES"] {
+            guard let value = Int(bytes), value > 0 else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_MAX_UPLOAD_BYTES", value: bytes, expected: "a positive number of bytes")
+            }
+            self.maxUploadBytes = value
         }
         if let level = environment["CAMPUS_SEARCH_LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level.lowercased()) else {

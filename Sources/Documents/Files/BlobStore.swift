@@ -25,35 +25,106 @@ public struct BlobStore: Sendable {
         (root as NSString).appendingPathComponent("\(sha256.prefix(2))/\(sha256)")
     }
 
-    /// A temporary file to stream an upload into; `store(temporary:)` hashes and moves it in.
+    /// A fresh temporary file name (what a `Spool` writes to).
     public func temporaryPath() -> String {
         (root as NSString).appendingPathComponent("tmp/\(UUID().uuidString.lowercased())")
     }
 
     /// Stores `bytes` and returns their SHA-256 hex (the blob is durable on return).
     public func store(_ bytes: Data) throws -> String {
-        let temporary = temporaryPath()
-        guard FileManager.default.createFile(atPath: temporary, contents: bytes) else {
-            throw WorkflowError.internalFailure("Failed to save file: cannot write \(temporary)")
+        let spool = try Spool(store: self)
+        do {
+            try spool.write(bytes)
+            return try spool.finish().sha256
+        } catch {
+            spool.discard()
+            throw error
         }
-        return try store(temporary: temporary)
     }
 
-    /// Hashes a temporary file (reading it in 1 MiB pieces), fsyncs it and renames it to its content path.
-    public func store(temporary: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: temporary) else { throw WorkflowError.internalFailure("Failed to save file: cannot read the upload") }
-        var hasher = SHA256()
-        while true {
-            let piece = handle.readData(ofLength: 1 << 20)
-            if piece.isEmpty { break }
-            hasher.update(data: piece)
+    /// An upload being written: bytes go to a temporary file and through SHA-256 as they arrive, so a streamed
+    /// upload is hashed without reading it twice and memory stays at one piece. `finish` makes it durable under
+    /// its content path; `discard` removes it. Not thread-safe: one writer at a time.
+    public final class Spool {
+        let store: BlobStore
+        let temporary: String
+        private let descriptor: Int32
+        private var hasher = SHA256()
+        public private(set) var size: Int64 = 0
+        private var closed = false
+
+        public init(store: BlobStore) throws {
+            self.store = store
+            temporary = store.temporaryPath()
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { throw WorkflowError.internalFailure("Failed to save file: cannot create \(temporary) (errno \(errno))") }
         }
-        try? handle.close()
-        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+
+        deinit { if !closed { discard() } }
+
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            guard !closed, let base = bytes.baseAddress else { return }
+            hasher.update(bufferPointer: bytes)
+            var written = 0
+            while written < bytes.count {
+                let result = Glibc.write(descriptor, base + written, bytes.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw WorkflowError.internalFailure("Failed to save file: write failed (errno \(errno))")
+                }
+                written += result
+            }
+            size += Int64(bytes.count)
+        }
+
+        public func write(_ bytes: Data) throws { try bytes.withUnsafeBytes { try write($0) } }
+        public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+        /// Fsyncs and closes the bytes and returns their hash; `moveIntoPlace` then files them under it.
+        public func seal() throws -> (sha256: String, size: Int64) {
+            guard !closed else { throw WorkflowError.internalFailure("Failed to save file: the upload was already closed") }
+            closed = true
+            let synced = Glibc.fsync(descriptor) == 0
+            close(descriptor)
+            guard synced else {
+                unlink(temporary)
+                throw WorkflowError.internalFailure("Failed to save file: fsync failed (\(errno))")
+            }
+            return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+        }
+
+        /// Renames the sealed bytes to their content path (fsyncing the directory), or drops them when those
+        /// bytes are stored already.
+        public func moveIntoPlace(sha256: String) throws {
+            do {
+                try store.moveIntoPlace(temporary, sha256: sha256)
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+        }
+
+        /// `seal` then `moveIntoPlace`.
+        public func finish() throws -> (sha256: String, size: Int64) {
+            let sealed = try seal()
+            try moveIntoPlace(sha256: sealed.sha256)
+            return sealed
+        }
+
+        /// Removes the temporary file (an upload refused or abandoned midway).
+        public func discard() {
+            guard !closed else { return }
+            closed = true
+            close(descriptor)
+            unlink(temporary)
+        }
+    }
+
+    /// Renames a synced temporary file to its content path (or drops it when those bytes are stored already).
+    func moveIntoPlace(_ temporary: String, sha256 hex: String) throws {
         let final = path(sha256: hex)
         let directory = (final as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Self.fsync(path: temporary)
         if FileManager.default.fileExists(atPath: final) {
             try? FileManager.default.removeItem(atPath: temporary)
         } else {
@@ -63,7 +134,6 @@ public struct BlobStore: Sendable {
             }
             try Self.fsync(path: directory)
         }
-        return hex
     }
 
     public func read(sha256: String) throws -> Data {

@@ -102,6 +102,10 @@ public final class FileCatalog: Sendable {
         try markdown.put(Array(text.utf8), for: Self.id(id), in: txn)
     }
 
+    package func removeMarkdown(of id: UUID, in txn: WriteTransaction) throws {
+        try markdown.delete(Self.id(id), in: txn)
+    }
+
     private func put(_ record: FileRecord, in txn: WriteTransaction) throws {
         try records.put(JSONText.serialize(record.stored), for: Self.id(record.id), in: txn)
     }
@@ -149,7 +153,8 @@ public final class FileCatalog: Sendable {
         for entry in try byHash.entries(in: txn, prefix: prefix) {
             guard let id = Self.trailingID(entry.key), let record = try file(id: id, in: txn),
                   record.vectorStatus == .indexed, record.originalFileID == nil else { continue }
-            if best == nil || record.createdAt > best!.createdAt { best = record }
+            if let current = best, current.createdAt >= record.createdAt { continue }
+            best = record
         }
         return best
     }

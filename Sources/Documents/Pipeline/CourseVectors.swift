@@ -23,6 +23,8 @@ public final class CollectionCourseVectors: CourseVectorStore {
     public static let collectionName = "course_embeddings"
     public static let denseName = "dense"
     public static let sparseName = "sparse"
+    /// all-MiniLM-L6-v2's width: the collection's size when no model is loaded yet.
+    public static let defaultDimension = 384
     static let indexedFields = ["document_id", "course_id", "organization_id", "level", "chunk_id", "parent_chunk_id"]
 
     let registry: CollectionRegistry

@@ -27,8 +27,10 @@ public struct DocumentProcessor: JobHandler {
     let blobs: BlobStore
     let vectors: any CourseVectorStore
     let committer: GroupCommitter
-    let embedder: any Embedder
-    let chunker: HierarchicalChunker
+    /// The model's embedder and a chunker on its word pieces; nil when the model is not available (files then
+    /// fail with `unavailableReason` and can be retried once it is).
+    let model: Model?
+    let unavailableReason: String
     let extractor: DocumentExtractor
     let encoder = QdrantBM25Encoder()
     /// Called after a commit that changed a course's searchable documents (the search cache's version).
@@ -37,15 +39,25 @@ public struct DocumentProcessor: JobHandler {
     /// Chunks embedded per call (progress is reported between calls).
     static let embeddingBatch = 64
 
-    public init(files: FileCatalog, blobs: BlobStore, vectors: any CourseVectorStore, committer: GroupCommitter, embedder: any Embedder,
-                chunker: HierarchicalChunker, extractor: DocumentExtractor = DocumentExtractor(),
+    /// What embeds and chunks: a dense embedder and the chunker counting that model's word pieces.
+    public struct Model: Sendable {
+        public let embedder: any Embedder
+        public let chunker: HierarchicalChunker
+        public init(embedder: any Embedder, chunker: HierarchicalChunker) {
+            self.embedder = embedder
+            self.chunker = chunker
+        }
+    }
+
+    public init(files: FileCatalog, blobs: BlobStore, vectors: any CourseVectorStore, committer: GroupCommitter, model: Model?,
+                unavailableReason: String = "the embedding model is not configured", extractor: DocumentExtractor = DocumentExtractor(),
                 courseChanged: @escaping @Sendable (UUID) -> Void, logger: Logger = Logger(label: "campus-search.documents")) {
         self.files = files
         self.blobs = blobs
         self.vectors = vectors
         self.committer = committer
-        self.embedder = embedder
-        self.chunker = chunker
+        self.model = model
+        self.unavailableReason = unavailableReason
         self.extractor = extractor
         self.courseChanged = courseChanged
         self.logger = logger
@@ -60,25 +72,29 @@ public struct DocumentProcessor: JobHandler {
         guard let idText = job.record.payload["fileId"]?.stringValue, let fileID = UUID(uuidString: idText) else {
             throw UnreadableDocument(description: "Invalid job payload: fileId must be a UUID")
         }
-        guard let file = try files.file(id: fileID, organizationID: nil) else {
-            // Deleted before it was processed: nothing to do.
-            return ["skipped": "the document was deleted", "fileId": .string(fileID.lowercasedString)]
-        }
+        guard let file = try files.file(id: fileID, organizationID: nil) else { return try await deleted(fileID) }
         do {
+            guard let model else { throw DocumentError.modelUnavailable(unavailableReason) }
             try await setStatus(fileID, .indexing, error: nil)
             try await job.progress(progress(5, "Reading the document"))
-            let points: [PointInput]
+            var points: [PointInput] = []
             var markdown: String?
             if let original = file.originalFileID {
-                points = try copyPoints(from: original, to: file)
-            } else {
-                let (built, text) = try await buildPoints(for: file, job: job)
+                let vectors = vectors
+                points = try await CPUWork.run { try Self.copyPoints(vectors.points(ofDocument: original), to: file) }
+                markdown = try files.markdown(of: original)
+            }
+            if points.isEmpty {
+                // Not a copy, or its original went (or had no chunks) before this job ran: the bytes are still here.
+                let (built, text) = try await buildPoints(for: file, model: model, job: job)
                 points = built
                 markdown = text
             }
             try job.checkCancellation()
             try await job.progress(progress(95, "Indexing \(points.count) chunks"))
-            try await CPUWork.run { [vectors] in try vectors.replace(documentID: file.id, with: points) }
+            try await CPUWork.run { [vectors, points] in try vectors.replace(documentID: file.id, with: points) }
+            // Deleted while it was being processed: the deletion removed the points before this wrote them.
+            guard try files.file(id: fileID, organizationID: nil) != nil else { return try await deleted(fileID) }
             let files = files, courseChanged = courseChanged, chunkCount = points.count, extracted = markdown
             job.alsoWriteOnCompletion { txn in
                 try files.update(fileID, in: txn) { record in
@@ -104,6 +120,12 @@ public struct DocumentProcessor: JobHandler {
         }
     }
 
+    /// A file that no longer exists: whatever a run wrote for it goes (deletion and processing raced).
+    func deleted(_ fileID: UUID) async throws -> JSONValue {
+        try await CPUWork.run { [vectors] in try vectors.delete(documentID: fileID) }
+        return ["skipped": "the document was deleted", "fileId": .string(fileID.lowercasedString)]
+    }
+
     func progress(_ percent: Int, _ message: String) -> JSONValue {
         ["status": "processing", "percent": .int(Int64(percent)), "message": .string(message)]
     }
@@ -120,8 +142,8 @@ public struct DocumentProcessor: JobHandler {
     }
 
     /// Extraction, chunking, embedding, and the points with the contract's payload (§9.2).
-    func buildPoints(for file: FileRecord, job: RunningJob) async throws -> ([PointInput], String) {
-        let blobs = blobs, extractor = extractor, chunker = chunker
+    func buildPoints(for file: FileRecord, model: Model, job: RunningJob) async throws -> ([PointInput], String) {
+        let blobs = blobs, extractor = extractor, chunker = model.chunker, embedder = model.embedder
         let document = try await CPUWork.run { () throws -> ExtractedDocument in
             let bytes = try blobs.read(sha256: file.sha256)
             return try extractor.extract(bytes, mimeType: file.mimeType, filename: file.filename)
@@ -178,8 +200,7 @@ public struct DocumentProcessor: JobHandler {
     }
 
     /// A deduplicated upload: the original's points under the new file's ids and fields.
-    func copyPoints(from originalID: UUID, to file: FileRecord) throws -> [PointInput] {
-        let stored = try vectors.points(ofDocument: originalID)
+    static func copyPoints(_ stored: [PointRecord], to file: FileRecord) -> [PointInput] {
         var idMap: [String: String] = [:]
         for point in stored {
             guard case .uuid(let old) = point.id, let level = point.payload?["level"]?.stringValue.flatMap(Chunk.Level.init(rawValue:)),

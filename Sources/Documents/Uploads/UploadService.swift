@@ -82,34 +82,44 @@ public final class UploadService: Sendable {
         return course
     }
 
-    /// The contract's JSON form: `fileContent` base64 (a `data:` URL prefix is allowed).
+    /// The contract's JSON form: `fileContent` base64 (a `data:` URL prefix is allowed). Decoded as Node's
+    /// `Buffer.from(text, "base64")` reads it (characters outside the alphabet skipped, URL-safe letters
+    /// accepted, decoding ends at `=`), in 4 MiB pieces streamed through the hash into the spool, off the
+    /// event loops: memory beyond the input text stays at one piece.
     public func upload(_ declaration: Declaration, base64 content: String, by caller: Principal) async throws -> Uploaded {
         _ = try check(declaration, by: caller)
         let blobs = blobs
-        let (sha256, size) = try await CPUWork.run { () throws -> (String, Int64) in
-            var text = Substring(content)
-            if text.hasPrefix("data:"), let comma = text.firstIndex(of: ",") { text = text[text.index(after: comma)...] }
-            guard let bytes = Data(base64Encoded: String(text), options: .ignoreUnknownCharacters), !bytes.isEmpty else {
-                throw WorkflowError.badRequest("File content is not valid base64")
+        let spool = try await CPUWork.run { () throws -> SpoolHandle in
+            let spool = try BlobStore.Spool(store: blobs)
+            do {
+                try Base64Stream.decode(content, into: spool)
+            } catch {
+                spool.discard()
+                throw error
             }
-            try Self.checkSize(declared: declaration.fileSize, actual: Int64(bytes.count))
-            return (try blobs.store(bytes), Int64(bytes.count))
+            return SpoolHandle(spool)
         }
-        return try await commit(declaration, sha256: sha256, size: size, by: caller)
+        return try await upload(declaration, spooled: spool, by: caller)
     }
 
-    /// The streamed forms: the bytes are already in `temporary` (a `BlobStore.temporaryPath()`), `size` of them.
-    public func upload(_ declaration: Declaration, spooledAt temporary: String, size: Int64, by caller: Principal) async throws -> Uploaded {
+    /// The streamed forms: the bytes were written to `spool` as they arrived (the caller ran `check` first, so a
+    /// refused upload is refused before its bytes are read). The size is checked, the bytes made durable under
+    /// their hash, and the upload committed; the spool is discarded on any failure.
+    public func upload(_ declaration: Declaration, spooled spool: SpoolHandle, by caller: Principal) async throws -> Uploaded {
+        let blobs = blobs
+        let sealed: (sha256: String, size: Int64)
         do {
-            _ = try check(declaration, by: caller)
-            try Self.checkSize(declared: declaration.fileSize, actual: size)
+            guard spool.spool.size > 0 else { throw WorkflowError.badRequest("File content is required") }
+            try Self.checkSize(declared: declaration.fileSize, actual: spool.spool.size)
+            sealed = try await CPUWork.run { try spool.spool.seal() }
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+            spool.spool.discard()
             throw error
         }
-        let blobs = blobs
-        let sha256 = try await CPUWork.run { try blobs.store(temporary: temporary) }
-        return try await commit(declaration, sha256: sha256, size: size, by: caller)
+        hold(sealed.sha256)
+        defer { release(sealed.sha256) }
+        try await CPUWork.run { try spool.spool.moveIntoPlace(sha256: sealed.sha256) }
+        return try await commit(declaration, sha256: sealed.sha256, size: sealed.size, by: caller)
     }
 
     static func checkSize(declared: Int64, actual: Int64) throws {
@@ -119,10 +129,8 @@ public final class UploadService: Sendable {
     }
 
     /// The one commit: re-checks what concurrent uploads could have changed, charges the quota, writes the record
-    /// and queues its job.
+    /// and queues its job. The caller holds the bytes (`hold`) until it returns.
     private func commit(_ declaration: Declaration, sha256: String, size: Int64, by caller: Principal) async throws -> Uploaded {
-        inFlight.withLock { $0[sha256, default: 0] += 1 }
-        defer { release(sha256) }
         let accounts = accounts, files = files
         do {
             return try await jobs.committer.write { [jobs] txn in
@@ -151,20 +159,27 @@ public final class UploadService: Sendable {
         }
     }
 
-    /// Ends an upload's hold on its bytes; bytes no record names and no other upload holds are removed.
+    /// Marks bytes as held by an upload between their storing and its commit: they are not removed meanwhile.
+    private func hold(_ sha256: String) {
+        inFlight.withLock { $0[sha256, default: 0] += 1 }
+    }
+
+    /// Ends an upload's hold; bytes no record names and no other upload holds are removed (under the lock, so
+    /// an upload taking a hold on the same bytes waits for the removal and then stores them anew).
     private func release(_ sha256: String) {
-        let last = inFlight.withLock { state -> Bool in
+        inFlight.withLock { state in
             state[sha256, default: 1] -= 1
-            if state[sha256] == 0 { state[sha256] = nil; return true }
-            return false
+            guard state[sha256] == 0 else { return }
+            state[sha256] = nil
+            if (try? files.blobReferences(sha256)) == 0 { blobs.remove(sha256: sha256) }
         }
-        if last, (try? files.blobReferences(sha256)) == 0 { blobs.remove(sha256: sha256) }
     }
 
     /// After a record was deleted: its bytes go when nothing names or holds them.
     public func bytesReleased(_ sha256: String) {
-        let held = inFlight.withLock { $0[sha256] != nil }
-        if !held, (try? files.blobReferences(sha256)) == 0 { blobs.remove(sha256: sha256) }
+        inFlight.withLock { state in
+            if state[sha256] == nil, (try? files.blobReferences(sha256)) == 0 { blobs.remove(sha256: sha256) }
+        }
     }
 
     /// The platform's extension rule: the lower-cased extension of the name, only `[a-z0-9]`, at most 10
@@ -173,5 +188,71 @@ public final class UploadService: Sendable {
         guard let dot = filename.lastIndex(of: "."), dot != filename.startIndex else { return "bin" }
         let ext = filename[filename.index(after: dot)...].lowercased().filter { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") }
         return ext.isEmpty ? "bin" : String(ext.prefix(10))
+    }
+}
+
+/// A spool passed between the request's task and `CPUWork` closures. Invariant: one task uses it at a time
+/// (every `CPUWork.run` on it is awaited before the next use), which is what makes the unchecked sendability sound.
+public struct SpoolHandle: @unchecked Sendable {
+    public let spool: BlobStore.Spool
+    public init(_ spool: BlobStore.Spool) { self.spool = spool }
+}
+
+/// Base64 as Node's `Buffer.from(text, "base64")` decodes it, streamed: characters outside the alphabet are
+/// skipped, `-` and `_` read as `+` and `/`, decoding ends at the first `=`, and a trailing group of 2 or 3
+/// characters yields 1 or 2 bytes (a single left-over character yields none).
+enum Base64Stream {
+    static let table: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, scalar) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(scalar)] = UInt8(index) }
+        table[Int(UInt8(ascii: "-"))] = 62
+        table[Int(UInt8(ascii: "_"))] = 63
+        return table
+    }()
+
+    /// Decodes `text` (after a `data:…,` prefix, if any) into `spool` in pieces of 3 MiB.
+    static func decode(_ text: String, into spool: BlobStore.Spool) throws {
+        var text = text
+        try text.withUTF8 { utf8 in
+            var start = 0
+            if utf8.count > 5, utf8[0] == UInt8(ascii: "d"), utf8[1] == UInt8(ascii: "a"), utf8[2] == UInt8(ascii: "t"),
+               utf8[3] == UInt8(ascii: "a"), utf8[4] == UInt8(ascii: ":"), let comma = utf8.firstIndex(of: UInt8(ascii: ",")) {
+                start = comma + 1
+            }
+            let pieceBytes = 3 << 20
+            var out = [UInt8]()
+            out.reserveCapacity(pieceBytes + 3)
+            var accumulator: UInt32 = 0
+            var pending = 0
+            var index = start
+            while index < utf8.count {
+                let byte = utf8[index]
+                index += 1
+                if byte == UInt8(ascii: "=") { break }
+                let value = table[Int(byte)]
+                if value == 0xFF { continue }
+                accumulator = accumulator << 6 | UInt32(value)
+                pending += 1
+                if pending == 4 {
+                    out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
+                    out.append(UInt8(truncatingIfNeeded: accumulator >> 8))
+                    out.append(UInt8(truncatingIfNeeded: accumulator))
+                    accumulator = 0
+                    pending = 0
+                    if out.count >= pieceBytes {
+                        try spool.write(out)
+                        out.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if pending == 2 {
+                out.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+            } else if pending == 3 {
+                out.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+                out.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+            }
+            if !out.isEmpty { try spool.write(out) }
+        }
+        guard spool.size > 0 else { throw WorkflowError.badRequest("File content is not valid base64") }
     }
 }

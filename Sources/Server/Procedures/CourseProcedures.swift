@@ -71,7 +71,7 @@ enum CourseProcedures {
                 let id = input.uuid("courseId", message: "Invalid course ID")
                 try input.finish()
                 guard let id else { throw TRPCError(.badRequest, "invalid input") }
-                let course = try accounts.deleteCourse(id: id, by: caller)
+                let course = try await services.documents.deleteCourse(id: id, by: caller)
                 return .object([("success", .bool(true)), ("courseId", PlatformWire.id(course.id))])
             },
         ]

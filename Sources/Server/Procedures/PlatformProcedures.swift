@@ -14,7 +14,8 @@ enum PlatformProcedures {
     static func all(_ services: PlatformServices) -> TRPCProcedures {
         TRPCProcedures(
             GenerationProcedures.all(services) + BillingProcedures.all(services) + AdminProcedures.all(services)
-                + CourseProcedures.all(services) + JobProcedures.all(services)
+                + CourseProcedures.all(services) + JobProcedures.all(services) + DocumentProcedures.all(services)
+                + SearchProcedures.all(services)
         )
     }
 }
@@ -25,6 +26,12 @@ struct PlatformServices: Sendable {
     let collections: CollectionRegistry
     let workflow: CourseWorkflow
     let files: FileCatalog
+    let uploads: UploadService
+    let documents: DocumentLibrary
+    let search: CourseSearch
+    let blobs: BlobStore
+    /// The largest upload body (`ServerConfiguration.maxUploadBytes`).
+    let maxUploadBytes: Int
 }
 
 /// Output shapes shared by several procedures.

@@ -45,7 +45,14 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
                 return requestLevel(TRPCError(.unsupportedMediaType, "Missing content-type header"))
             }
             let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard mediaType == "application/json" else {
+            switch mediaType {
+            case "application/json":
+                break
+            case "multipart/form-data", "application/octet-stream":
+                let form: StreamedCall.Form = mediaType == "multipart/form-data" ? .formData : .octetStream
+                guard !isBatch else { return requestLevel(TRPCError(.badRequest, "Batch calls not supported for \(form.rawValue)")) }
+                return await streamed(request, context: context, path: pathText, form: form, contentType: contentType)
+            default:
                 // tRPC's own text, unbalanced quote included.
                 return requestLevel(TRPCError(.unsupportedMediaType, "Unsupported content-type \"\(mediaType)"))
             }
@@ -59,7 +66,8 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
         }
 
         // Inputs: one per path, nil for undefined, or a per-item error.
-        let inputs = await readInputs(request, count: paths.count, isBatch: isBatch)
+        let bodyLimit = !isBatch ? (found.first??.maxBodyBytes ?? maxBodyBytes) : maxBodyBytes
+        let inputs = await readInputs(request, count: paths.count, isBatch: isBatch, limit: bodyLimit)
 
         let principal = context.principal
         let identity = principal.map { $0.userID.uuidString.lowercased() } ?? context.clientAddress.map { "ip:\($0)" }
@@ -84,13 +92,62 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
                 return results.compactMap { $0 }
             }
         }
+        return answer(outcomes, isBatch: isBatch)
+    }
+
+    /// The HTTP answer for the outcomes of a call.
+    private func answer(_ outcomes: [Outcome], isBatch: Bool) -> Response {
         let statuses = Set(outcomes.map(\.status))
         let status = statuses.count == 1 ? statuses.first ?? 200 : 207
-        let body: WireValue = isBatch ? .array(outcomes.map(\.envelope)) : outcomes[0].envelope
+        let body: WireValue = isBatch ? .array(outcomes.map(\.envelope)) : outcomes.first?.envelope ?? .null
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(Self.vary)
         if let retry = outcomes.compactMap(\.retryAfterSeconds).max() { headers[.retryAfter] = String(retry) }
         return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
+    }
+
+    /// A non-JSON call: the same chain as a JSON one (procedure, method, authorisation, rate limit), then the
+    /// procedure's streamed resolver reads the body. A procedure without one refuses the form.
+    private func streamed(_ request: Request, context: Context, path: String, form: StreamedCall.Form, contentType: String) async -> Response {
+        let principal = context.principal
+        let identity = principal.map { $0.userID.uuidString.lowercased() } ?? context.clientAddress.map { "ip:\($0)" }
+        let outcome = await outcome(path: path, logger: context.logger, requestID: context.requestID) {
+            guard let procedure = procedures[path] else { throw TRPCError(.notFound, "No procedure found on path \"\(path)\"") }
+            guard request.method == .post, procedure.method == .mutation else {
+                throw TRPCError(.methodNotSupported, "Unsupported \(request.method.rawValue)-request to \(procedure.method.rawValue) procedure at path \"\(path)\"")
+            }
+            try procedure.kind.authorize(principal)
+            try rateLimiter.check(procedure: path, caller: identity)
+            guard let resolve = procedure.streamed else {
+                throw TRPCError(.badRequest, "\(path) does not accept \(form == .formData ? "multipart/form-data" : "application/octet-stream") input: send JSON")
+            }
+            var queryInput: JSONValue?
+            if let raw = request.uri.queryParameters.get("input") {
+                let text = raw.removingPercentEncoding ?? String(raw)
+                do {
+                    queryInput = try JSONText.parse(Array(text.utf8))
+                } catch {
+                    throw TRPCError(.badRequest, V8JSONMessage.describe(Array(text.utf8)))
+                }
+            }
+            let call = StreamedCall(
+                path: path, form: form, contentType: contentType, contentLength: request.headers[.contentLength].flatMap { Int($0) },
+                queryInput: queryInput, body: request.body, principal: principal, requestID: context.requestID, logger: context.logger
+            )
+            return try await resolve(call)
+        }
+        return answer([outcome], isBatch: false)
+    }
+
+    /// Runs a resolver and shapes its answer or error as one tRPC envelope.
+    private func outcome(path: String, logger: Logger, requestID: String, _ body: () async throws -> WireValue) async -> Outcome {
+        do {
+            let result = try await body()
+            return Outcome(envelope: .object([("result", .object([("data", result)]))]), status: 200)
+        } catch {
+            let trpc = TRPCErrorMapping.map(error, path: path, logger: logger, requestID: requestID)
+            return Outcome(envelope: trpc.envelope(path: path), status: trpc.code.httpStatus, retryAfterSeconds: trpc.retryAfterSeconds)
+        }
     }
 
     typealias Outcome = TRPCControllerOutcome
@@ -99,7 +156,7 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
         path: String, procedure: TRPCProcedure?, method: HTTPRequest.Method, input: Result<JSONValue?, TRPCError>, principal: Principal?,
         identity: String?, requestID: String, logger: Logger
     ) async -> Outcome {
-        do {
+        await outcome(path: path, logger: logger, requestID: requestID) {
             guard let procedure else { throw TRPCError(.notFound, "No procedure found on path \"\(path)\"") }
             let expected: HTTPRequest.Method = procedure.method == .query ? .get : .post
             guard method == expected else {
@@ -110,28 +167,22 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
             let value = try input.get()
             try procedure.kind.authorize(principal)
             try rateLimiter.check(procedure: path, caller: identity)
-            let result = try await procedure.resolve(
-                ProcedureCall(path: path, input: value, principal: principal, requestID: requestID, logger: logger)
-            )
-            return Outcome(envelope: .object([("result", .object([("data", result)]))]), status: 200)
-        } catch {
-            let trpc = TRPCErrorMapping.map(error, path: path, logger: logger, requestID: requestID)
-            return Outcome(envelope: trpc.envelope(path: path), status: trpc.code.httpStatus, retryAfterSeconds: trpc.retryAfterSeconds)
+            return try await procedure.resolve(ProcedureCall(path: path, input: value, principal: principal, requestID: requestID, logger: logger))
         }
     }
 
     /// The inputs of a call: the `input` query parameter (GET) or the body, one per path.
-    private func readInputs(_ request: Request, count: Int, isBatch: Bool) async -> [Result<JSONValue?, TRPCError>] {
-        let raw: [UInt8]?
+    private func readInputs(_ request: Request, count: Int, isBatch: Bool, limit maxBodyBytes: Int) async -> [Result<JSONValue?, TRPCError>] {
+        let raw: ByteBuffer?
         if request.method == .get {
-            raw = request.uri.queryParameters.get("input").map { Array(($0.removingPercentEncoding ?? $0).utf8) }
+            raw = request.uri.queryParameters.get("input").map { ByteBuffer(string: $0.removingPercentEncoding ?? String($0)) }
         } else {
             if let declared = request.headers[.contentLength], let length = Int(declared), length > maxBodyBytes {
                 return Array(repeating: .failure(TRPCError(.payloadTooLarge, "Request body too large: more than \(maxBodyBytes) bytes")), count: count)
             }
             do {
                 let buffer = try await request.body.collect(upTo: maxBodyBytes)
-                raw = buffer.readableBytes == 0 ? nil : Array(buffer.readableBytesView)
+                raw = buffer.readableBytes == 0 ? nil : buffer
             } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
                 return Array(repeating: .failure(TRPCError(.payloadTooLarge, "Request body too large: more than \(maxBodyBytes) bytes")), count: count)
             } catch {
@@ -141,9 +192,9 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
         guard let raw else { return Array(repeating: .success(nil), count: count) }
         let parsed: JSONValue
         do {
-            parsed = try JSONText.parse(raw)
+            parsed = try raw.withUnsafeReadableBytes { try JSONText.parse($0) }
         } catch {
-            return Array(repeating: .failure(TRPCError(.badRequest, V8JSONMessage.describe(raw))), count: count)
+            return Array(repeating: .failure(TRPCError(.badRequest, V8JSONMessage.describe(Array(raw.readableBytesView)))), count: count)
         }
         guard isBatch else { return [.success(parsed)] }
         guard case .object(let items) = parsed else {

@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import JSON
+import Hummingbird
 import Logging
 
 /// One tRPC procedure: its path (`router.procedure`), whether it is a query (GET) or a mutation
@@ -18,6 +19,11 @@ struct TRPCProcedure: Sendable {
     let method: Method
     let kind: ProcedureKind
     let resolve: @Sendable (ProcedureCall) async throws -> WireValue
+    /// The resolver for tRPC v11's non-JSON inputs (`multipart/form-data`, `application/octet-stream`), which
+    /// reads the body itself as it streams; nil when the procedure takes JSON only.
+    var streamed: (@Sendable (StreamedCall) async throws -> WireValue)?
+    /// A larger body limit than the server's for this procedure's JSON input (a base64 upload), or nil.
+    var maxBodyBytes: Int?
 
     static func query(_ path: String, _ kind: ProcedureKind, _ resolve: @escaping @Sendable (ProcedureCall) async throws -> WireValue) -> TRPCProcedure {
         TRPCProcedure(path: path, method: .query, kind: kind, resolve: resolve)
@@ -25,6 +31,32 @@ struct TRPCProcedure: Sendable {
 
     static func mutation(_ path: String, _ kind: ProcedureKind, _ resolve: @escaping @Sendable (ProcedureCall) async throws -> WireValue) -> TRPCProcedure {
         TRPCProcedure(path: path, method: .mutation, kind: kind, resolve: resolve)
+    }
+}
+
+/// A call with a non-JSON input: the body is the procedure's to read.
+struct StreamedCall: Sendable {
+    enum Form: String, Sendable {
+        case formData = "form-data"
+        case octetStream = "octet-stream"
+    }
+
+    let path: String
+    let form: Form
+    /// The full `content-type` (a multipart boundary is in it).
+    let contentType: String
+    /// The declared `content-length`, when there is one.
+    let contentLength: Int?
+    /// The `input` query parameter parsed as JSON (how an octet-stream call names what its bytes are), or nil.
+    let queryInput: JSONValue?
+    let body: RequestBody
+    let principal: Principal?
+    let requestID: String
+    let logger: Logger
+
+    func caller() throws -> Principal {
+        guard let principal else { throw TRPCError(.unauthorized, ProcedureKind.authenticationRequiredMessage) }
+        return principal
     }
 }
 
