@@ -104,7 +104,8 @@ public final class CourseSearch: Sendable {
         }
         misses.increment()
         guard let embedder else {
-            throw WorkflowError.internalFailure("Search failed: the embedding model is not available (\(unavailableReason ?? "not configured"))")
+            // The reason (a path on the server) stays in the start-up log; the client learns what is missing.
+            throw WorkflowError.unavailable("Search failed: the embedding model is not available on this server")
         }
         let embedStart = ContinuousClock.now
         guard let vector = try await embedder.embed([normalized]).first else { throw WorkflowError.internalFailure("Search failed: no query embedding") }

@@ -12,13 +12,16 @@ public enum WorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
     case quotaExceeded(String)
     /// More bytes than the request may carry.
     case payloadTooLarge(String)
+    /// A part of the server the request needs is not available (the embedding model is not installed): the
+    /// client can retry once the operator fixes it. SERVICE_UNAVAILABLE with this text.
+    case unavailable(String)
     /// A failure the client cannot fix (storage, the file store); logged, answered generically.
     case internalFailure(String)
 
     public var message: String {
         switch self {
         case .notFound(let m), .forbidden(let m), .badRequest(let m), .conflict(let m), .tooManyRequests(let m),
-             .quotaExceeded(let m), .payloadTooLarge(let m), .internalFailure(let m):
+             .quotaExceeded(let m), .payloadTooLarge(let m), .unavailable(let m), .internalFailure(let m):
             m
         }
     }

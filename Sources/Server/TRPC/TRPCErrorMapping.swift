@@ -30,6 +30,7 @@ enum TRPCErrorMapping {
             case .tooManyRequests(let m): return TRPCError(.tooManyRequests, m)
             case .quotaExceeded(let m): return TRPCError(.quotaExceeded, m)
             case .payloadTooLarge(let m): return TRPCError(.payloadTooLarge, m)
+            case .unavailable(let m): return TRPCError(.serviceUnavailable, m)
             case .internalFailure: break
             }
         case let job as JobError:
