@@ -423,32 +423,6 @@ struct PayloadIndexTests {
     }
 }
 
-@Suite("Payload index catalog")
-struct PayloadIndexCatalogTests {
-    @Test("definitions survive closing and reopening the LMDB environment")
-    func persistence() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("campus-catalog-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let tenant = PayloadFieldSchema(.keyword, params: ["type": .string("keyword"), "is_tenant": .bool(true)])
-        do {
-            let env = try Environment.open(path: path)
-            let catalog = try PayloadIndexCatalog(environment: env, tableName: "collection/lessons/payload_indexes")
-            try env.write { txn in
-                try catalog.save(field: "organization_id", schema: tenant, in: txn)
-                try catalog.save(field: "course_id", schema: PayloadFieldSchema(.integer), in: txn)
-                try catalog.save(field: "tags", schema: PayloadFieldSchema(.keyword), in: txn)
-                try catalog.remove(field: "tags", in: txn)
-            }
-        }
-        let env = try Environment.open(path: path)
-        let catalog = try PayloadIndexCatalog(environment: env, tableName: "collection/lessons/payload_indexes")
-        let loaded = try env.read { try catalog.load(in: $0) }
-        #expect(loaded == ["organization_id": tenant, "course_id": PayloadFieldSchema(.integer)])
-        #expect(try PayloadIndexSet(definitions: loaded).definitions == loaded)
-    }
-}
-
 @Suite("Posting list")
 struct PostingListTests {
     @Test("agrees with a Set through appends, out-of-order inserts, removals and compactions")
