@@ -1,3 +1,4 @@
+import JSON
 import Search
 
 /// HNSW parameters of a collection or of one vector (Qdrant's `hnsw_config`).
@@ -72,6 +73,8 @@ public struct DenseVectorConfig: Codable, Sendable, Equatable {
     public var hnsw: HNSWParameters?
     public var quantization: ScalarQuantization?
     public var onDisk: Bool?
+    /// The per-vector `hnsw_config` exactly as sent (Qdrant echoes the diff, not the merged values).
+    public var hnswSent: [String: JSONValue]? = nil
 
     public init(size: Int, distance: DistanceMetric, hnsw: HNSWParameters? = nil, quantization: ScalarQuantization? = nil, onDisk: Bool? = nil) {
         self.size = size
@@ -86,7 +89,12 @@ public struct DenseVectorConfig: Codable, Sendable, Equatable {
 public struct SparseVectorConfig: Codable, Sendable, Equatable {
     /// Qdrant's `modifier`: `.idf` scales query weights by the live inverse document frequency.
     public var modifier: SparseModifier
-    public init(modifier: SparseModifier = .none) { self.modifier = modifier }
+    /// Whether `modifier` was given at creation (Qdrant omits an unset modifier from collection info).
+    public var modifierGiven: Bool? = nil
+    public init(modifier: SparseModifier = .none, modifierGiven: Bool? = nil) {
+        self.modifier = modifier
+        self.modifierGiven = modifierGiven
+    }
 }
 
 /// Everything a collection is created with. The unnamed (default) vector is stored under the name "".
@@ -102,6 +110,11 @@ public struct CollectionConfig: Codable, Sendable, Equatable {
     public var replicationFactor: Int = 1
     public var writeConsistencyFactor: Int = 1
     public var onDiskPayload: Bool = true
+    /// Free-form collection metadata (Qdrant ≥ 1.16), returned in collection info; PATCH merges keys.
+    public var metadata: [String: JSONValue]? = nil
+    /// `optimizers_config` as sent (merged over on PATCH); reported over Qdrant's defaults. A single
+    /// node with one segment has nothing to optimise, so the values are kept and reported only.
+    public var optimizers: [String: JSONValue]? = nil
 
     public init(
         vectors: [String: DenseVectorConfig], sparseVectors: [String: SparseVectorConfig] = [:],

@@ -8,6 +8,8 @@ public enum CollectionError: Error, Equatable, CustomStringConvertible, Sendable
     /// The collection exists but could not be opened (its stored configuration or data is unusable);
     /// it can still be deleted.
     case collectionUnavailable(String, reason: String)
+    /// An alias addressed by name does not exist.
+    case aliasNotFound(String)
     /// A point addressed by id does not exist.
     case pointNotFound(PointID)
     /// Input that parsed but is wrong (dimension, unknown vector name, bad filter).
@@ -22,6 +24,7 @@ public enum CollectionError: Error, Equatable, CustomStringConvertible, Sendable
         case .collectionNotFound(let name): "collection `\(name)` does not exist"
         case .collectionExists(let name): "collection `\(name)` already exists"
         case .collectionUnavailable(let name, let reason): "collection `\(name)` cannot be opened: \(reason)"
+        case .aliasNotFound(let name): "alias `\(name)` does not exist"
         case .pointNotFound(let id): "no point with id \(id)"
         case .invalid(let message), .validation(let message): message
         case .storage(let message): "storage failed: \(message)"

@@ -18,6 +18,8 @@ public final class CollectionRegistry: @unchecked Sendable {
     private var collections: [String: VectorCollection] = [:]
     /// Stored collections that could not be opened: name → (cid, reason).
     private var broken: [String: (cid: UInt32?, reason: String)] = [:]
+    /// Alias name → collection name; every lookup by name resolves these.
+    private var aliases: [String: String] = [:]
     static let logger = Logger(label: "campus-search.collections")
 
     public init(environment: Environment, limits: CollectionLimits = .init()) throws {
@@ -31,6 +33,8 @@ public final class CollectionRegistry: @unchecked Sendable {
                 (name, Result { try JSONDecoder().decode(CollectionRecord.self, from: Data(bytes)) })
             }
         }
+        let storedAliases = try environment.read { txn in try tables.aliases.entries(in: txn) }
+        for (alias, target) in storedAliases { aliases[alias] = String(decoding: target, as: UTF8.self) }
         for (name, decoded) in stored {
             do {
                 let record = try decoded.get()
@@ -53,8 +57,12 @@ public final class CollectionRegistry: @unchecked Sendable {
         lock.withLock { broken.map { ($0.key, $0.value.reason) }.sorted { $0.name < $1.name } }
     }
 
+    /// The collection with this name, or the one this alias points at.
     public func collection(named name: String) throws -> VectorCollection {
-        let (collection, failure) = lock.withLock { (collections[name], broken[name]) }
+        let (collection, failure) = lock.withLock {
+            let resolved = collections[name] != nil || broken[name] != nil ? name : (aliases[name] ?? name)
+            return (collections[resolved], broken[resolved])
+        }
         if let collection { return collection }
         if let failure { throw CollectionError.collectionUnavailable(name, reason: failure.reason) }
         throw CollectionError.collectionNotFound(name)
@@ -163,8 +171,66 @@ public final class CollectionRegistry: @unchecked Sendable {
             }
             collections[name] = nil
             broken[name] = nil
+            // Qdrant drops a collection's aliases with it.
+            let dropped = aliases.filter { $0.value == name }.map(\.key)
+            if !dropped.isEmpty {
+                try environment.write { txn in for alias in dropped { _ = try tables.aliases.delete(alias, in: txn) } }
+                for alias in dropped { aliases[alias] = nil }
+            }
             return true
         }
+    }
+
+    // MARK: Aliases
+
+    /// One step of `POST /collections/aliases`.
+    public enum AliasOperation: Sendable, Equatable {
+        case create(alias: String, collection: String)
+        case delete(alias: String)
+        case rename(from: String, to: String)
+    }
+
+    /// Applies alias operations in order, all or nothing (one commit): creating needs an existing
+    /// collection (not an alias) and a name no collection has, and replaces an alias of that name;
+    /// deleting an alias that does not exist is a no-op; renaming needs the old alias.
+    public func updateAliases(_ operations: [AliasOperation]) throws {
+        try lock.withLock {
+            var next = aliases
+            for operation in operations {
+                switch operation {
+                case .create(let alias, let collection):
+                    try Self.validate(name: alias)
+                    guard collections[collection] != nil || broken[collection] != nil else { throw CollectionError.collectionNotFound(collection) }
+                    guard collections[alias] == nil, broken[alias] == nil else { throw CollectionError.collectionExists(alias) }
+                    next[alias] = collection
+                case .delete(let alias):
+                    next[alias] = nil
+                case .rename(let from, let to):
+                    try Self.validate(name: to)
+                    guard collections[to] == nil, broken[to] == nil else { throw CollectionError.collectionExists(to) }
+                    guard let target = next.removeValue(forKey: from) else { throw CollectionError.aliasNotFound(from) }
+                    next[to] = target
+                }
+            }
+            let before = aliases
+            try environment.write { txn in
+                for alias in before.keys where next[alias] == nil { _ = try tables.aliases.delete(alias, in: txn) }
+                for (alias, target) in next where before[alias] != target { try tables.aliases.put(Array(target.utf8), for: alias, in: txn) }
+            }
+            aliases = next
+        }
+    }
+
+    /// Every alias (name, collection), sorted by alias; only those of `collection` when given.
+    public func aliasList(of collection: String? = nil) -> [(alias: String, collection: String)] {
+        lock.withLock {
+            aliases.filter { collection == nil || $0.value == collection }.map { ($0.key, $0.value) }.sorted { $0.alias < $1.alias }
+        }
+    }
+
+    /// The collection name behind `name` (itself when it is not an alias).
+    public func resolve(_ name: String) -> String {
+        lock.withLock { collections[name] != nil || broken[name] != nil ? name : (aliases[name] ?? name) }
     }
 
     private static func deleteAll<V>(_ prefix: [UInt8], from table: Table<[UInt8], V>, in txn: WriteTransaction) throws {

@@ -42,8 +42,8 @@ public enum PayloadSelector: Sendable, Equatable {
         switch self {
         case .all: payload
         case .none: nil
-        case .include(let keys): payload.filter { entry in keys.contains { $0 == entry.key || $0.hasPrefix(entry.key + ".") } }
-        case .exclude(let keys): payload.filter { !keys.contains($0.key) }
+        case .include(let keys): PayloadSelectorTree(keys: keys).include(payload)
+        case .exclude(let keys): PayloadSelectorTree(keys: keys).exclude(payload)
         }
     }
 }

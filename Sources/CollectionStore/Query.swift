@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Search
 
 /// How the results of several prefetches are combined.
@@ -17,6 +18,16 @@ public enum QueryInput: Sendable, Equatable {
     case nearestPoint(PointID)
     /// Fuse the prefetch results.
     case fusion(FusionMethod)
+    /// Qdrant's `recommend` with the `average_vector` strategy: nearest to
+    /// avg(positive) + (avg(positive) − avg(negative)) (just avg(positive) without negatives);
+    /// examples given by id are left out of the results.
+    case recommend(positive: [RecommendExample], negative: [RecommendExample])
+}
+
+/// A recommendation example: a dense vector, or a stored point's vector.
+public enum RecommendExample: Sendable, Equatable {
+    case vector(VectorValue)
+    case point(PointID)
 }
 
 /// One query of Qdrant's universal query API, as the engine sees it (no wire format).
@@ -59,7 +70,8 @@ extension VectorCollection {
         if request.query == nil && request.prefetch.isEmpty {
             // Qdrant: no query and no prefetch → points in id order, like scroll.
             let page = try scroll(offset: nil, limit: request.limit + request.offset, filter: request.filter, withPayload: request.withPayload, withVector: request.withVector)
-            return Array(page.points.dropFirst(request.offset)).map { var p = $0; p.score = 0; return p }
+            // Qdrant scores these 1.0 (every point matches equally).
+            return Array(page.points.dropFirst(request.offset)).map { var p = $0; p.score = 1; return p }
         }
         let rootAllowed = try CollectionMetrics.stage("filter") { try allowList(for: request.filter) }
         let ranked = try run(request, depth: 0, inherited: rootAllowed, limit: request.limit + request.offset)
@@ -135,23 +147,69 @@ extension VectorCollection {
             guard let stored = try storedVector(of: id, name: vectorName) else {
                 throw CollectionError.invalid("point \(id) has no vector `\(vectorName)`")
             }
-            vector = stored
+            // Qdrant leaves the point queried by out of its own results.
+            guard let iid = stateLock.withSharedLock({ state.internalIDs[id] }) else { throw CollectionError.pointNotFound(id) }
+            var ranked = try nearest(.nearest(stored), using: vectorName, limit: limit + 1, ef: ef, exact: exact, allowed: allowed)
+            ranked.hits.removeAll { $0.id == iid }
+            ranked.hits = Array(ranked.hits.prefix(limit))
+            return ranked
+        case .recommend(let positive, let negative):
+            guard !positive.isEmpty else { throw CollectionError.invalid("recommend: at least one positive example is required") }
+            var excluded: [UInt32] = []
+            func average(_ examples: [RecommendExample]) throws -> [Float]? {
+                guard !examples.isEmpty else { return nil }
+                var sum: [Double] = []
+                for example in examples {
+                    let value: VectorValue
+                    switch example {
+                    case .vector(let v): value = v
+                    case .point(let id):
+                        guard let iid = stateLock.withSharedLock({ state.internalIDs[id] }) else { throw CollectionError.pointNotFound(id) }
+                        excluded.append(iid)
+                        guard let stored = try storedVector(of: id, name: vectorName) else {
+                            throw CollectionError.invalid("point \(id) has no vector `\(vectorName)`")
+                        }
+                        value = stored
+                    }
+                    guard case .dense(let raw) = value else {
+                        throw CollectionError.invalid("recommend: the average_vector strategy needs dense vectors")
+                    }
+                    if sum.isEmpty { sum = Array(repeating: 0, count: raw.count) }
+                    guard raw.count == sum.count else {
+                        throw CollectionError.invalid("Vector dimension error: expected dim: \(sum.count), got \(raw.count)")
+                    }
+                    for i in raw.indices { sum[i] += Double(raw[i]) }
+                }
+                return sum.map { Float($0 / Double(examples.count)) }
+            }
+            guard let positives = try average(positive) else { throw CollectionError.invalid("recommend: at least one positive example is required") }
+            var target = positives
+            if let negatives = try average(negative) {
+                guard negatives.count == positives.count else {
+                    throw CollectionError.invalid("Vector dimension error: expected dim: \(positives.count), got \(negatives.count)")
+                }
+                target = positives.indices.map { positives[$0] + (positives[$0] - negatives[$0]) }
+            }
+            var ranked = try nearest(.nearest(.dense(target)), using: vectorName, limit: limit + excluded.count, ef: ef, exact: exact, allowed: allowed)
+            ranked.hits.removeAll { excluded.contains($0.id) }
+            ranked.hits = Array(ranked.hits.prefix(limit))
+            return ranked
         case .fusion:
             throw CollectionError.invalid("fusion needs prefetches to fuse")
         }
         switch vector {
         case .dense(let raw):
-            guard let index = dense[vectorName], let vectorConfig = config.vectors[vectorName] else {
-                if config.sparseVectors[vectorName] != nil { throw CollectionError.invalid("Conversion between sparse and regular vectors failed") }
+            guard let index = dense[vectorName], let vectorConfig = engineConfig.vectors[vectorName] else {
+                if engineConfig.sparseVectors[vectorName] != nil { throw CollectionError.invalid("Conversion between sparse and regular vectors failed") }
                 throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
             }
             let prepared = try prepareDense(raw, config: vectorConfig, name: vectorName)
-            let ef = max(ef ?? config.hnswParameters(for: vectorName).efConstruct, limit)
+            let ef = max(ef ?? engineConfig.hnswParameters(for: vectorName).efConstruct, limit)
             let hits = try CollectionMetrics.stage("search") { try index.search(prepared, limit: limit, ef: ef, exact: exact, filter: allowed) }
             return Ranked(hits: hits, higherIsBetter: vectorConfig.distance.higherIsBetter)
         case .sparse(let indices, let values):
             guard let index = sparse[vectorName] else {
-                if config.vectors[vectorName] != nil { throw CollectionError.invalid("Conversion between sparse and regular vectors failed") }
+                if engineConfig.vectors[vectorName] != nil { throw CollectionError.invalid("Conversion between sparse and regular vectors failed") }
                 throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
             }
             let (sortedIndices, sortedValues) = try prepareSparse(indices: indices, values: values, name: vectorName)
@@ -172,5 +230,110 @@ extension VectorCollection {
         case .dbsf:
             return Fusion.dbsf(lists.map(\.hits), higherIsBetter: lists.map(\.higherIsBetter), limit: limit)
         }
+    }
+}
+
+// MARK: Groups
+
+/// One group of a grouped query: the group's value and its best hits.
+public struct PointGroup: Sendable {
+    public var value: JSONValue
+    public var hits: [PointRecord]
+}
+
+extension VectorCollection {
+    /// The most candidates a grouped query examines.
+    public static let maxGroupCandidates = 100_000
+
+    /// Runs `request` and groups its hits by the values at `groupBy` (strings and integers; a point
+    /// with several values joins each of their groups): at most `groups` groups, in the order of their
+    /// best hit, each with up to `groupSize` hits. Candidates grow until enough groups are full or the
+    /// ranking is exhausted, so no group is missed for want of candidates.
+    public func queryGroups(_ request: QueryRequest, groupBy: String, groupSize: Int, groups: Int) throws -> [PointGroup] {
+        guard let path = PayloadPath(groupBy) else { throw CollectionError.invalid("group_by: `\(groupBy)` is not a valid payload key") }
+        guard groupSize >= 1, groups >= 1 else { throw CollectionError.validation("group_size and limit must be 1 or larger") }
+        var candidates = min(Self.maxGroupCandidates, max(groups * groupSize * 4, 64))
+        while true {
+            var probe = request
+            probe.limit = candidates
+            probe.offset = 0
+            probe.withPayload = .all
+            let hits = try query(probe)
+            var order: [JSONValue] = []
+            var members: [JSONValue: [PointRecord]] = [:]
+            for hit in hits {
+                var values: [JSONValue] = []
+                path.forEachValue(in: hit.payload ?? [:]) { value in
+                    value.forEachFlattened { element in
+                        switch element {
+                        case .string, .int, .uint: if !values.contains(element) { values.append(element) }
+                        default: break
+                        }
+                    }
+                }
+                for value in values {
+                    if members[value] == nil {
+                        guard order.count < groups else { continue }
+                        order.append(value)
+                    }
+                    if members[value, default: []].count < groupSize { members[value, default: []].append(hit) }
+                }
+            }
+            let full = order.count == groups && order.allSatisfy { (members[$0]?.count ?? 0) >= groupSize }
+            if full || hits.count < candidates || candidates >= Self.maxGroupCandidates {
+                return order.map { value in
+                    PointGroup(value: value, hits: (members[value] ?? []).map { hit in
+                        var h = hit
+                        h.payload = request.withPayload.apply(hit.payload ?? [:])
+                        return h
+                    })
+                }
+            }
+            candidates = min(Self.maxGroupCandidates, candidates * 4)
+        }
+    }
+
+    // MARK: Facets
+
+    /// Counts the points passing `filter` per value at `key` (strings, integers, bools; each distinct
+    /// value once per point), most frequent first, ties by value; at most `limit` values.
+    public func facet(key: String, filter: Filter?, limit: Int) throws -> [(value: JSONValue, count: Int)] {
+        guard let path = PayloadPath(key) else { throw CollectionError.invalid("key: `\(key)` is not a valid payload key") }
+        guard limit >= 1 else { throw CollectionError.validation("limit: value \(limit) invalid, must be 1 or larger") }
+        let allowed = try allowList(for: filter)
+        var counts: [JSONValue: Int] = [:]
+        stateLock.withSharedLock {
+            for (iid, point) in state.points.enumerated() {
+                guard let point, allowed?.allows(UInt32(iid)) ?? true else { continue }
+                var seen: Set<JSONValue> = []
+                path.forEachValue(in: point.payload) { value in
+                    value.forEachFlattened { element in
+                        switch element {
+                        case .string, .int, .uint, .bool: if seen.insert(element).inserted { counts[element, default: 0] += 1 }
+                        default: break
+                        }
+                    }
+                }
+            }
+        }
+        func rank(_ v: JSONValue) -> Int {
+            switch v {
+            case .bool: 0
+            case .int, .uint: 1
+            default: 2
+            }
+        }
+        func less(_ a: JSONValue, _ b: JSONValue) -> Bool {
+            if rank(a) != rank(b) { return rank(a) < rank(b) }
+            switch (a, b) {
+            case (.bool(let x), .bool(let y)): return !x && y
+            case (.string(let x), .string(let y)): return x < y
+            default: return (a.numberValue ?? 0) < (b.numberValue ?? 0)
+            }
+        }
+        return counts.map { ($0.key, $0.value) }
+            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : less($0.0, $1.0) }
+            .prefix(limit)
+            .map { (value: $0.0, count: $0.1) }
     }
 }

@@ -23,6 +23,8 @@ struct StoreTables: Sendable {
     let vectors: Table<[UInt8], [UInt8]>
     /// HNSW checkpoints (see `GraphCheckpoint`).
     let graphs: Table<[UInt8], [UInt8]>
+    /// Collection aliases: alias name → collection name (UTF-8).
+    let aliases: Table<String, [UInt8]>
 
     init(environment: Environment) throws {
         registry = try environment.table("coll.registry")
@@ -31,6 +33,7 @@ struct StoreTables: Sendable {
         ids = try environment.table("coll.ids")
         vectors = try environment.table("coll.vectors")
         graphs = try environment.table("coll.graphs")
+        aliases = try environment.table("coll.aliases")
     }
 }
 

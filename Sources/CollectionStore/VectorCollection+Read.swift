@@ -46,7 +46,7 @@ extension VectorCollection {
                 var vectors: [String: VectorValue] = [:]
                 for (vectorName, slot) in slots where withVector.includes(vectorName) {
                     guard let bytes = try tables.vectors.get(Keys.vector(cid, slot, iid), in: txn) else { continue }
-                    if config.vectors[vectorName] != nil {
+                    if engineConfig.vectors[vectorName] != nil {
                         vectors[vectorName] = .dense(VectorCoding.decodeDense(bytes))
                     } else {
                         let (indices, values) = VectorCoding.decodeSparse(bytes)
@@ -65,7 +65,7 @@ extension VectorCollection {
         guard let iid = stateLock.withSharedLock({ state.internalIDs[id] }) else { throw CollectionError.pointNotFound(id) }
         return try environment.read { txn -> VectorValue? in
             guard let bytes = try tables.vectors.get(Keys.vector(cid, slot, iid), in: txn) else { return nil }
-            if config.vectors[vectorName] != nil { return .dense(VectorCoding.decodeDense(bytes)) }
+            if engineConfig.vectors[vectorName] != nil { return .dense(VectorCoding.decodeDense(bytes)) }
             let (indices, values) = VectorCoding.decodeSparse(bytes)
             return .sparse(indices: indices, values: values)
         }
@@ -125,5 +125,85 @@ extension VectorCollection {
                 resolveID: { internalIDs[$0] }
             )
         }
+    }
+}
+
+/// Scroll ordered by a payload value (Qdrant's `order_by`).
+public struct ScrollOrder: Sendable, Equatable {
+    public var key: String
+    public var descending: Bool
+    /// Numbers or datetimes as microseconds; ascending starts at values ≥ it, descending at ≤ it.
+    public var startFrom: Double?
+    public init(key: String, descending: Bool = false, startFrom: Double? = nil) {
+        self.key = key
+        self.descending = descending
+        self.startFrom = startFrom
+    }
+}
+
+/// The value a point was ordered by: an integer, a float, or a datetime (microseconds, as an integer).
+public enum OrderValue: Sendable, Equatable {
+    case int(Int64)
+    case double(Double)
+
+    var sortValue: Double {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        }
+    }
+
+    /// A payload value as an order value: numbers, and strings that are RFC 3339 datetimes.
+    static func of(_ value: JSONValue) -> OrderValue? {
+        switch value {
+        case .int(let i): .int(i)
+        case .uint(let u): u <= UInt64(Int64.max) ? .int(Int64(u)) : .double(Double(u))
+        case .double(let d): d.isFinite ? .double(d) : nil
+        case .string(let s): DateTime.microseconds(s).map(OrderValue.int)
+        default: nil
+        }
+    }
+}
+
+extension VectorCollection {
+    /// Points that pass `filter`, ordered by the values at `order.key` (a point appears once per
+    /// distinct value it holds there; points without a number or datetime there are left out); ties
+    /// in insertion order. Qdrant gives no next-page offset for ordered scrolls: the next page starts
+    /// from the last value seen.
+    public func scroll(orderedBy order: ScrollOrder, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> [(record: PointRecord, value: OrderValue)] {
+        guard limit >= 1 else { throw CollectionError.validation("limit: value \(limit) invalid, must be 1 or larger") }
+        guard let path = PayloadPath(order.key) else { throw CollectionError.invalid("order_by.key: `\(order.key)` is not a valid payload key") }
+        let allowed = try allowList(for: filter)
+        var rows: [(value: OrderValue, iid: UInt32, point: LivePoint)] = []
+        stateLock.withSharedLock {
+            for (iid, point) in state.points.enumerated() {
+                guard let point, allowed?.allows(UInt32(iid)) ?? true else { continue }
+                var seen: [OrderValue] = []
+                path.forEachValue(in: point.payload) { value in
+                    value.forEachFlattened { element in
+                        guard let v = OrderValue.of(element), !seen.contains(v) else { return }
+                        if let start = order.startFrom {
+                            if order.descending ? v.sortValue > start : v.sortValue < start { return }
+                        }
+                        seen.append(v)
+                        rows.append((v, UInt32(iid), point))
+                    }
+                }
+            }
+        }
+        rows.sort { a, b in
+            let x = a.value.sortValue, y = b.value.sortValue
+            if x != y { return order.descending ? x > y : x < y }
+            return a.iid < b.iid
+        }
+        let page = Array(rows.prefix(limit))
+        let records = try self.records(page.map { ($0.iid, $0.point, nil) }, withPayload: withPayload, withVector: withVector)
+        // `records` drops points deleted since; match the survivors back to their order values.
+        var out: [(record: PointRecord, value: OrderValue)] = []
+        var r = 0
+        for row in page where r < records.count {
+            if records[r].id == row.point.id { out.append((records[r], row.value)); r += 1 }
+        }
+        return out
     }
 }

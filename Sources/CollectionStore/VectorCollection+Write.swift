@@ -11,19 +11,47 @@ extension VectorCollection {
     /// Every point is validated first; one bad point rejects the request and nothing changes.
     /// Durable when it returns; searchable when it returns if `wait`, shortly after otherwise.
     @discardableResult
-    public func upsert(_ inputs: [PointInput], wait: Bool = true) throws -> UInt64 {
+    public func upsert(_ inputs: [PointInput], wait: Bool = true, mode: UpsertMode = .upsert, updateFilter: Filter? = nil) throws -> UInt64 {
         let prepared = try inputs.map(prepare)
         defer { CollectionMetrics.pointsWritten.increment(by: inputs.count) }
-        return try CollectionMetrics.measure("upsert") { try upsertPrepared(prepared, wait: wait) }
+        return try CollectionMetrics.measure("upsert") { try upsertPrepared(prepared, wait: wait, mode: mode, updateFilter: updateFilter) }
     }
 
-    private func upsertPrepared(_ prepared: [PointInput], wait: Bool) throws -> UInt64 {
-        try write(wait: wait) { txn, pending, operation, effects in
+    /// Which points an upsert writes (Qdrant's `update_mode`).
+    public enum UpsertMode: String, Sendable {
+        /// Insert new points and replace existing ones (the default).
+        case upsert
+        /// Only insert points whose id is new; existing points stay as they are.
+        case insertOnly = "insert_only"
+        /// Only replace existing points; new ids are not inserted.
+        case updateOnly = "update_only"
+    }
+
+    /// Upserts under the write lock, so the existence and `updateFilter` checks see exactly the state
+    /// the write applies to: an existing point is replaced only when it passes `updateFilter` (new
+    /// points are inserted regardless, as in Qdrant), and `mode` skips new or existing ids.
+    private func upsertPrepared(_ prepared: [PointInput], wait: Bool, mode: UpsertMode = .upsert, updateFilter: Filter? = nil) throws -> UInt64 {
+        let filter = updateFilter.flatMap { $0.isEmpty ? nil : $0 }
+        return try write(wait: wait) { txn, pending, operation, effects in
+            // The writer holds `writeLock`, so the committed state cannot change under this allow list.
+            let allowed = try filter.map { try allowList(for: $0) } ?? nil
             for point in prepared {
                 let iid: UInt32
                 if let existing = pending.internalID(of: point.id) {
+                    if mode == .insertOnly { continue }
+                    if let filter {
+                        let passes: Bool
+                        if let changed = pending.points[existing] {
+                            // Written earlier in this same request: judge its new payload.
+                            passes = changed.map { filter.matches(id: $0.id, payload: $0.payload) } ?? false
+                        } else {
+                            passes = allowed?.allows(existing) ?? true
+                        }
+                        if !passes { continue }
+                    }
                     iid = existing
                 } else {
+                    if mode == .updateOnly { continue }
                     iid = pending.assign(point.id)
                     try tables.ids.put(iid, for: Keys.id(cid, point.id), in: txn)
                 }
@@ -339,16 +367,16 @@ extension VectorCollection {
         for (vectorName, value) in input.vectors {
             switch value {
             case .dense(let vector):
-                guard let vectorConfig = config.vectors[vectorName] else {
-                    if config.sparseVectors[vectorName] != nil {
+                guard let vectorConfig = engineConfig.vectors[vectorName] else {
+                    if engineConfig.sparseVectors[vectorName] != nil {
                         throw CollectionError.invalid("Conversion between sparse and regular vectors failed")
                     }
                     throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
                 }
                 vectors[vectorName] = .dense(try prepareDense(vector, config: vectorConfig, name: vectorName))
             case .sparse(let indices, let values):
-                guard config.sparseVectors[vectorName] != nil else {
-                    if config.vectors[vectorName] != nil {
+                guard engineConfig.sparseVectors[vectorName] != nil else {
+                    if engineConfig.vectors[vectorName] != nil {
                         throw CollectionError.invalid("Conversion between sparse and regular vectors failed")
                     }
                     throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
@@ -359,5 +387,104 @@ extension VectorCollection {
         }
         try Self.checkDepth(input.payload, extra: 0)
         return PointInput(id: input.id, vectors: vectors, payload: input.payload)
+    }
+}
+
+extension VectorCollection {
+    // MARK: Vectors of existing points
+
+    /// Replaces the named vectors given for each point, keeping its other vectors and its payload
+    /// (Qdrant's `PUT /points/vectors`). Every point must exist; one that does not fails the whole
+    /// request and nothing changes.
+    @discardableResult
+    public func updateVectors(_ inputs: [PointInput], wait: Bool = true) throws -> UInt64 {
+        let prepared = try inputs.map(prepare)
+        return try CollectionMetrics.measure("update_vectors") {
+            try write(wait: wait) { txn, pending, operation, effects in
+                for point in prepared {
+                    guard let iid = pending.internalID(of: point.id), var live = pending.point(iid) else {
+                        throw CollectionError.pointNotFound(point.id)
+                    }
+                    for (vectorName, value) in point.vectors.sorted(by: { $0.key < $1.key }) {
+                        guard let slot = slots[vectorName] else {
+                            throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
+                        }
+                        let key = Keys.vector(cid, slot, iid)
+                        switch value {
+                        case .dense(let vector):
+                            try tables.vectors.put(VectorCoding.encodeDense(vector), for: key, in: txn)
+                            effects.append(.insertDense(vectorName, iid, vector))
+                        case .sparse(let indices, let values):
+                            try tables.vectors.put(VectorCoding.encodeSparse(indices: indices, values: values), for: key, in: txn)
+                            effects.append(.upsertSparse(vectorName, iid, indices, values))
+                        }
+                    }
+                    live.version = operation
+                    pending.set(iid, live)
+                    let stored = StoredPoint(id: point.id, version: operation, payload: live.payload)
+                    try tables.points.put(try stored.encoded(), for: Keys.point(cid, iid), in: txn)
+                }
+            }
+        }
+    }
+
+    /// Removes the named vectors from the given points (missing points are ignored, as in Qdrant);
+    /// an unknown vector name refuses the request.
+    @discardableResult
+    public func deleteVectors(_ names: [String], ids: [PointID], wait: Bool = true) throws -> UInt64 {
+        var targets: [(String, UInt16)] = []
+        for vectorName in names {
+            guard let slot = slots[vectorName] else {
+                throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
+            }
+            targets.append((vectorName, slot))
+        }
+        return try CollectionMetrics.measure("delete_vectors") {
+            try write(wait: wait) { txn, pending, operation, effects in
+                for id in ids {
+                    guard let iid = pending.internalID(of: id), var live = pending.point(iid) else { continue }
+                    for (vectorName, slot) in targets {
+                        _ = try tables.vectors.delete(Keys.vector(cid, slot, iid), in: txn)
+                        effects.append(.remove(vectorName, iid))
+                    }
+                    live.version = operation
+                    pending.set(iid, live)
+                    let stored = StoredPoint(id: id, version: operation, payload: live.payload)
+                    try tables.points.put(try stored.encoded(), for: Keys.point(cid, iid), in: txn)
+                }
+            }
+        }
+    }
+
+    // MARK: Configuration
+
+    /// Whether the collection's one vector is unnamed (answered as a bare list).
+    public var hasUnnamedVector: Bool { engineConfig.unnamedVector }
+
+    /// Changes the settings an existing collection may change (`PATCH /collections/{c}`): metadata,
+    /// optimizer and replication settings. A change that touches what the engines are built with
+    /// (vector spaces, HNSW, quantization) is refused; nothing is changed then.
+    public func updateConfig(_ change: (inout CollectionConfig) throws -> Void) throws {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        var next = config
+        try change(&next)
+        guard next.vectors == engineConfig.vectors, next.sparseVectors == engineConfig.sparseVectors,
+              next.hnsw == engineConfig.hnsw, next.quantization == engineConfig.quantization, next.unnamedVector == engineConfig.unnamedVector else {
+            throw CollectionError.invalid("changing vectors, hnsw_config or quantization_config of an existing collection is not supported; create a new collection")
+        }
+        try Self.checkDepth(next.metadata ?? [:], extra: 0)
+        do {
+            try environment.write { txn in
+                guard var record = try tables.registry.get(name, in: txn)?.value else { throw CollectionError.collectionNotFound(name) }
+                record.config = next
+                try tables.registry.put(JSONStored(record), for: name, in: txn)
+            }
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw CollectionError.storage("\(error)")
+        }
+        configBox.withLock { $0 = next }
     }
 }

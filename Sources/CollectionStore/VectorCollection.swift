@@ -21,7 +21,13 @@ import Synchronization
 ///   it never pairs one upsert's vector with another's payload.
 public final class VectorCollection: @unchecked Sendable {
     public let name: String
-    public let config: CollectionConfig
+    /// The configuration as it stands now (`PATCH /collections/{c}` changes metadata, optimizer and
+    /// replication settings; never anything an engine is built with).
+    public var config: CollectionConfig { configBox.withLock { $0 } }
+    let configBox: Mutex<CollectionConfig>
+    /// The configuration the engines were built with: vector spaces, HNSW, quantization. Fixed for the
+    /// collection's life (read on hot paths without a lock).
+    let engineConfig: CollectionConfig
     let cid: UInt32
     let slots: [String: UInt16]
     let environment: Environment
@@ -95,7 +101,9 @@ public final class VectorCollection: @unchecked Sendable {
     /// reports the collection as unavailable.
     init(record: CollectionRecord, environment: Environment, tables: StoreTables) throws {
         name = record.name
-        config = record.config
+        configBox = Mutex(record.config)
+        engineConfig = record.config
+        let config = record.config
         cid = record.cid
         slots = record.slots
         self.environment = environment
@@ -182,7 +190,7 @@ public final class VectorCollection: @unchecked Sendable {
                 }
             }
             for (vectorName, slot) in slots {
-                if config.vectors[vectorName] != nil, let operation = checkpoints[vectorName], let index = dense[vectorName] {
+                if engineConfig.vectors[vectorName] != nil, let operation = checkpoints[vectorName], let index = dense[vectorName] {
                     // Replay what the checkpoint does not hold.
                     for iid in 0..<min(index.idBound, loaded.points.count) where index.contains(id: UInt32(iid)) && loaded.points[iid] == nil {
                         staleIDs[vectorName, default: []].append(UInt32(iid))
@@ -201,7 +209,7 @@ public final class VectorCollection: @unchecked Sendable {
                     var entry = try cursor.seek(atOrAfterBytes: slotPrefix)
                     while let (key, value) = entry, key.starts(with: slotPrefix) {
                         let iid = Keys.readUInt32(key, at: 6)
-                        if config.vectors[vectorName] != nil {
+                        if engineConfig.vectors[vectorName] != nil {
                             denseRows[vectorName, default: []].append((iid, VectorCoding.decodeDense(value)))
                         } else {
                             let (indices, values) = VectorCoding.decodeSparse(value)
@@ -224,7 +232,7 @@ public final class VectorCollection: @unchecked Sendable {
         for (vectorName, rows) in denseRows {
             // Rows were validated when they were written; one that an engine refuses now (a damaged
             // record) is left out rather than failing the whole collection.
-            let dimension = config.vectors[vectorName]?.size ?? 0
+            let dimension = engineConfig.vectors[vectorName]?.size ?? 0
             let usable = rows.filter { $0.vector.count == dimension && $0.vector.allSatisfy(\.isFinite) }
             if usable.count < rows.count {
                 Self.logger.warning("stored vectors unusable; left out of the index", metadata: [

@@ -79,6 +79,7 @@ func buildRouter(
     router.addRoutes(MetricsController(dataDirectory: dataDirectory).routes)
     router.addRoutes(OpenAPIController().routes)
     router.addRoutes(CollectionsController(api: qdrant).routes, atPath: "collections")
+    router.addRoutes(CollectionsController(api: qdrant).rootRoutes)
     router.addRoutes(PointsController(api: qdrant).routes, atPath: "collections")
     router.addRoutes(QueryController(api: qdrant).routes, atPath: "collections")
 

@@ -390,3 +390,27 @@ def test_wait_false_is_durable_at_once_and_searchable_soon(client):
     assert hits[0].id == 1234
     assert 7 not in [p.id for p in client.query_points(name, query=vectors[7].tolist(), limit=5).points]
     client.delete_collection(name)
+
+
+def test_compat_aliases_order_by_vectors(client):
+    """Issue 16 through qdrant-client: aliases, ordered scroll paging, update/delete vectors, metadata."""
+    name = "compat_" + uuid.uuid4().hex[:8]
+    client.create_collection(name, vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT),
+                             metadata={"team": "a"})
+    client.upsert(name, [models.PointStruct(id=i, vector=[1.0, float(i)], payload={"n": 10 - i, "nested": {"id": i, "x": 1}})
+                         for i in range(1, 6)], wait=True)
+    assert client.get_collection(name).config.metadata == {"team": "a"}
+    points, nxt = client.scroll(name, order_by=models.OrderBy(key="n", direction=models.Direction.DESC), limit=3)
+    assert [p.id for p in points] == [1, 2, 3] and nxt is None
+    got = client.retrieve(name, [2], with_payload=["nested.id"])[0]
+    assert got.payload == {"nested": {"id": 2}}
+    client.update_vectors(name, [models.PointVectors(id=2, vector=[5.0, 5.0])], wait=True)
+    assert client.retrieve(name, [2], with_vectors=True)[0].vector == [5.0, 5.0]
+    client.update_collection_aliases([models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=name, alias_name=name + "_al"))])
+    assert client.count(name + "_al").count == 5
+    assert [a.alias_name for a in client.get_collection_aliases(name).aliases] == [name + "_al"]
+    with pytest.raises(UnexpectedResponse) as refused:
+        client.query_points(name, query=models.NearestQuery(nearest=[1.0, 0.0], mmr=models.Mmr(diversity=0.5)))
+    assert refused.value.status_code == 400
+    client.delete_collection(name)
+    assert client.get_aliases().aliases == [] or all(a.collection_name != name for a in client.get_aliases().aliases)

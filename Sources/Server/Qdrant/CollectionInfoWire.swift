@@ -18,7 +18,11 @@ enum CollectionInfoWire {
         }
         func vectorWire(_ v: DenseVectorConfig) -> WireValue {
             var fields: [(String, WireValue)] = [("size", .int(v.size)), ("distance", .string(QdrantWire.distanceName(v.distance)))]
-            if let h = v.hnsw { fields.append(("hnsw_config", .object([("m", .int(h.m)), ("ef_construct", .int(h.efConstruct))]))) }
+            if let sent = v.hnswSent, !sent.isEmpty {
+                fields.append(("hnsw_config", .json(.object(sent))))
+            } else if let h = v.hnsw {
+                fields.append(("hnsw_config", .object([("m", .int(h.m)), ("ef_construct", .int(h.efConstruct)), ("full_scan_threshold", .int(h.fullScanThreshold))])))
+            }
             if v.quantization != nil { fields.append(("quantization_config", quantizationWire(v.quantization))) }
             if let onDisk = v.onDisk { fields.append(("on_disk", .bool(onDisk))) }
             return .object(fields)
@@ -35,7 +39,7 @@ enum CollectionInfoWire {
         ]
         if !config.sparseVectors.isEmpty {
             params.append(("sparse_vectors", .object(config.sparseVectors.sorted { $0.key < $1.key }.map { name, sparse in
-                (name, .object([("modifier", .string(sparse.modifier.rawValue))]))
+                (name, .object(sparse.modifierGiven == true || sparse.modifier != .none ? [("modifier", .string(sparse.modifier.rawValue))] : []))
             })))
         }
         let count = collection.pointsCount
@@ -48,12 +52,13 @@ enum CollectionInfoWire {
             ("config", .object([
                 ("params", .object(params)),
                 ("hnsw_config", hnswWire(config.hnsw)),
-                ("optimizer_config", .object([
-                    ("deleted_threshold", .double(0.2)), ("vacuum_min_vector_number", .int(1000)), ("default_segment_number", .int(0)),
-                    ("flush_interval_sec", .int(5)), ("indexing_threshold", .int(10000)),
-                ])),
+                ("optimizer_config", .object(QdrantWire.optimizerDefaults.map { key, value in
+                    (key, config.optimizers?[key].map { WireValue.json($0) } ?? value)
+                })),
                 ("wal_config", .object([("wal_capacity_mb", .int(32)), ("wal_segments_ahead", .int(0))])),
                 ("quantization_config", quantizationWire(config.quantization)),
+                ("strict_mode_config", .object([("enabled", .bool(false))])),
+                ("metadata", config.metadata.map { .json(.object($0)) } ?? .object([])),
             ])),
             ("payload_schema", payloadSchema(collection)),
         ])

@@ -15,7 +15,54 @@ struct CollectionsController<Context: RequestContext>: Sendable {
         routes.get(":collection/exists", use: exists)
         routes.put(":collection/index", use: createIndex)
         routes.delete(":collection/index/:field", use: dropIndex)
+        routes.patch(":collection", use: update)
+        routes.post("aliases", use: updateAliases)
+        routes.get(":collection/aliases", use: collectionAliases)
         return routes
+    }
+
+    /// `GET /aliases` (mounted at the root).
+    var rootRoutes: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.get("aliases", use: allAliases)
+        return routes
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            try QdrantWire.refuseEngineChanges(body)
+            try QdrantWire.refuseStrictMode(body["strict_mode_config"])
+            var patched = target.config
+            try QdrantWire.applyPatch(body, to: &patched)
+            try target.updateConfig { $0 = patched }
+            return .bool(true)
+        }
+    }
+
+    @Sendable func updateAliases(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let body = try await api.readBody(request)
+            try api.registry.updateAliases(try QdrantWire.aliasOperations(body))
+            return .bool(true)
+        }
+    }
+
+    @Sendable func collectionAliases(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let name = api.registry.resolve(try api.collectionName(context))
+            guard api.registry.exists(name) else { throw CollectionError.collectionNotFound(name) }
+            return Self.aliasesWire(api.registry.aliasList(of: name))
+        }
+    }
+
+    @Sendable func allAliases(_ request: Request, context: Context) async -> Response {
+        await api.respond { Self.aliasesWire(api.registry.aliasList()) }
+    }
+
+    static func aliasesWire(_ list: [(alias: String, collection: String)]) -> WireValue {
+        .object([("aliases", .array(list.map { .object([("alias_name", .string($0.alias)), ("collection_name", .string($0.collection))]) }))])
     }
 
     @Sendable func list(_ request: Request, context: Context) async -> Response {

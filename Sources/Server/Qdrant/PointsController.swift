@@ -18,6 +18,11 @@ struct PointsController<Context: RequestContext>: Sendable {
         routes.post(":collection/points/payload/clear", use: clearPayload)
         routes.post(":collection/points/scroll", use: scroll)
         routes.post(":collection/points/count", use: count)
+        routes.put(":collection/points/vectors", use: updateVectors)
+        routes.post(":collection/points/vectors", use: updateVectors)
+        routes.post(":collection/points/vectors/delete", use: deleteVectors)
+        routes.post(":collection/points/batch", use: batch)
+        routes.post(":collection/facet", use: facet)
         return routes
     }
 
@@ -26,8 +31,7 @@ struct PointsController<Context: RequestContext>: Sendable {
             let target = try api.collection(context)
             var body = try await api.readBody(request)
             try await api.inference.resolveUpsert(&body)
-            let points = try QdrantWire.upsert(body)
-            return api.updateResult(try target.upsert(points, wait: api.waits(request)), request)
+            return api.updateResult(try upsert(body, into: target, wait: api.waits(request)), request)
         }
     }
 
@@ -111,6 +115,20 @@ struct PointsController<Context: RequestContext>: Sendable {
             let target = try api.collection(context)
             let body = try await api.readBody(request, allowEmpty: true)
             let offset = try body["offset"].flatMap { $0 == .null ? nil : try QdrantWire.pointID($0, "offset") }
+            if let order = try QdrantWire.orderBy(body["order_by"]) {
+                guard offset == nil else { throw QdrantError.badRequest("Cannot use an `offset` when using `order_by`") }
+                let rows = try target.scroll(
+                    orderedBy: order,
+                    limit: try QdrantWire.limit(body["limit"], "limit", default: 10),
+                    filter: try QdrantWire.filter(body["filter"]),
+                    withPayload: try QdrantWire.withPayload(body["with_payload"], default: .all),
+                    withVector: try QdrantWire.withVector(body["with_vector"], default: .none)
+                )
+                return .object([
+                    ("points", .array(rows.map { api.record($0.record, in: target, scored: false, orderValue: $0.value) })),
+                    ("next_page_offset", .null),
+                ])
+            }
             let page = try target.scroll(
                 offset: offset,
                 limit: try QdrantWire.limit(body["limit"], "limit", default: 10),
@@ -130,6 +148,113 @@ struct PointsController<Context: RequestContext>: Sendable {
             let target = try api.collection(context)
             let body = try await api.readBody(request, allowEmpty: true)
             return .object([("count", .int(try target.count(filter: try QdrantWire.filter(body["filter"]))))])
+        }
+    }
+
+    @Sendable func updateVectors(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            try refuseUpdateFilter(body)
+            return api.updateResult(try target.updateVectors(try QdrantWire.vectorUpdates(body), wait: api.waits(request)), request)
+        }
+    }
+
+    @Sendable func deleteVectors(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            let names = try QdrantWire.vectorNames(body["vector"] ?? body["vectors"])
+            let ids = try selectedIDs(body, in: target)
+            return api.updateResult(try target.deleteVectors(names, ids: ids, wait: api.waits(request)), request)
+        }
+    }
+
+    /// `POST /points/batch`: update operations applied in order, each its own write (as in Qdrant, a
+    /// failing operation stops the batch and the ones before it stay applied).
+    @Sendable func batch(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            guard case .array(let operations)? = body["operations"] else { throw QdrantError.format("operations: expected a list of update operations") }
+            guard operations.count <= QueryController<Context>.maxBatch else {
+                throw QdrantError.validation("operations: \(operations.count) operations in one batch, at most \(QueryController<Context>.maxBatch) are allowed")
+            }
+            let wait = api.waits(request)
+            var results: [WireValue] = []
+            for (n, item) in operations.enumerated() {
+                let operation = try QdrantWire.object(item, "operations[\(n)]")
+                guard operation.count == 1, let (kind, value) = operation.first else {
+                    throw QdrantError.format("operations[\(n)]: expected exactly one operation")
+                }
+                var fields = try QdrantWire.object(value, "operations[\(n)].\(kind)")
+                let id: UInt64
+                switch kind {
+                case "upsert":
+                    try await api.inference.resolveUpsert(&fields)
+                    id = try upsert(fields, into: target, wait: wait)
+                case "delete":
+                    id = try target.delete(ids: try selectedIDs(fields, in: target), wait: wait)
+                case "set_payload":
+                    let payload = try QdrantWire.payload(fields["payload"], "payload")
+                    id = try target.updatePayload(.set(payload, key: try QdrantWire.string(fields["key"], "key")), ids: try selectedIDs(fields, in: target))
+                case "overwrite_payload":
+                    id = try target.updatePayload(.overwrite(try QdrantWire.payload(fields["payload"], "payload")), ids: try selectedIDs(fields, in: target))
+                case "delete_payload":
+                    guard case .array(let rawKeys)? = fields["keys"] else { throw QdrantError.format("keys: expected a list of payload keys") }
+                    let keys = try rawKeys.map { try QdrantWire.string($0, "keys") ?? "" }
+                    id = try target.updatePayload(.delete(keys), ids: try selectedIDs(fields, in: target))
+                case "clear_payload":
+                    id = try target.updatePayload(.clear, ids: try selectedIDs(fields, in: target))
+                case "update_vectors":
+                    try refuseUpdateFilter(fields)
+                    id = try target.updateVectors(try QdrantWire.vectorUpdates(fields), wait: wait)
+                case "delete_vectors":
+                    let names = try QdrantWire.vectorNames(fields["vector"] ?? fields["vectors"])
+                    id = try target.deleteVectors(names, ids: try selectedIDs(fields, in: target), wait: wait)
+                default:
+                    throw QdrantError.format("operations[\(n)]: unknown operation `\(kind)`")
+                }
+                results.append(api.updateResult(id, request))
+            }
+            return .array(results)
+        }
+    }
+
+    /// `POST /collections/{c}/facet`: counts per value of a payload key, like Qdrant (which needs a
+    /// keyword, integer or bool index on the key; so does this server).
+    @Sendable func facet(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            guard let key = try QdrantWire.string(body["key"], "key") else { throw QdrantError.format("missing field `key`") }
+            let indexed = target.payloadSchema[key]?.dataType.rawValue
+            guard let indexed, ["keyword", "integer", "bool", "uuid"].contains(indexed) else {
+                throw QdrantError.badRequest("Index required but not found for \"\(key)\" of one of the following types: [keyword, integer, bool, uuid]. Help: Create an index for this key.")
+            }
+            let hits = try target.facet(
+                key: key,
+                filter: try QdrantWire.filter(body["filter"]),
+                limit: try QdrantWire.limit(body["limit"], "limit", default: 10)
+            )
+            return .object([("hits", .array(hits.map { .object([("value", .json($0.value)), ("count", .int($0.count))]) }))])
+        }
+    }
+
+    /// An upsert body (`points` or `batch`) with its `update_mode` and `update_filter`.
+    private func upsert(_ body: [String: JSONValue], into target: VectorCollection, wait: Bool) throws -> UInt64 {
+        let points = try QdrantWire.upsert(body)
+        return try target.upsert(
+            points, wait: wait,
+            mode: try QdrantWire.updateMode(body["update_mode"]),
+            updateFilter: try QdrantWire.filter(body["update_filter"])
+        )
+    }
+
+    /// Conditional vector updates are not built: refused rather than applied unconditionally.
+    private func refuseUpdateFilter(_ body: [String: JSONValue]) throws {
+        if let filter = body["update_filter"], filter != .null {
+            throw QdrantError.badRequest("update_filter is not supported for vector updates")
         }
     }
 

@@ -108,14 +108,15 @@ struct QdrantAPI: Sendable {
     }
 
     /// A point as Qdrant returns it (`ScoredPoint` when `scored`, else `Record`).
-    func record(_ point: PointRecord, in collection: VectorCollection, scored: Bool) -> WireValue {
+    func record(_ point: PointRecord, in collection: VectorCollection, scored: Bool, orderValue: OrderValue? = nil) -> WireValue {
         var fields: [(String, WireValue)] = [("id", QdrantWire.wire(point.id))]
         if scored {
             fields.append(("version", .uint(point.version)))
             fields.append(("score", .float(point.score ?? 0)))
         }
         if let payload = point.payload { fields.append(("payload", .json(.object(payload)))) }
-        if let vectors = point.vectors { fields.append(("vector", QdrantWire.wire(vectors, unnamed: collection.config.unnamedVector))) }
+        if let vectors = point.vectors { fields.append(("vector", QdrantWire.wire(vectors, unnamed: collection.hasUnnamedVector))) }
+        if let orderValue { fields.append(("order_value", QdrantWire.wire(orderValue))) }
         return .object(fields)
     }
 }

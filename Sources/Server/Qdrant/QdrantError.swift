@@ -27,6 +27,7 @@ struct QdrantError: Error {
         case .collectionExists(let name): self.init(status: 409, message: "Wrong input: Collection `\(name)` already exists!")
         case .collectionUnavailable(let name, let reason):
             self.init(status: 503, message: "Service unavailable: Collection `\(name)` cannot be opened (\(reason)); it can be deleted and created again")
+        case .aliasNotFound(let name): self.init(status: 404, message: "Not found: Alias \(name) does not exist!")
         case .pointNotFound(let id): self.init(status: 404, message: "Not found: No point with id \(id) found")
         case .invalid(let message): self = .badRequest(message)
         case .validation(let message): self = .validation(message)

@@ -243,6 +243,12 @@ enum QdrantWire {
         case .int, .uint, .string:
             return .nearestPoint(try pointID(value, field))
         case .object(let fields):
+            if let mmr = fields["mmr"], mmr != .null {
+                throw QdrantError.badRequest("\(field).mmr: maximal marginal relevance is not supported by this server")
+            }
+            if let recommend = fields["recommend"] {
+                return try self.recommend(try object(recommend, "\(field).recommend"), "\(field).recommend")
+            }
             if let nearest = fields["nearest"] {
                 switch nearest {
                 case .int, .uint, .string: return .nearestPoint(try pointID(nearest, "\(field).nearest"))
@@ -263,7 +269,7 @@ enum QdrantWire {
                 if case .array(let items)? = options["weights"] { weights = try items.map { try float($0, "\(field).rrf.weights") } }
                 return .fusion(.rrf(k: k, weights: weights))
             }
-            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, fusion, rrf, a vector or a point id)")
+            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, recommend with average_vector, fusion, rrf, a vector or a point id)")
         default:
             throw QdrantError.format("\(field): expected a query")
         }
@@ -302,6 +308,7 @@ enum QdrantWire {
         default: throw QdrantError.format("prefetch: expected an object or a list")
         }
         if let query = body["query"], query != .null { request.query = try queryInput(query, "query") }
+        if let lookup = body["lookup_from"], lookup != .null { throw QdrantError.badRequest("lookup_from is not supported") }
         request.using = try string(body["using"], "using")
         request.filter = try filter(body["filter"])
         try searchParams(body["params"], into: &request)
@@ -383,13 +390,24 @@ enum QdrantWire {
 
     static func denseConfig(_ fields: [String: JSONValue], base: HNSWParameters, _ field: String) throws -> DenseVectorConfig {
         guard let size = try int(fields["size"], "\(field).size") else { throw QdrantError.format("\(field): missing field `size`") }
-        return DenseVectorConfig(
+        if let multi = fields["multivector_config"], multi != .null {
+            throw QdrantError.badRequest("\(field).multivector_config: multivectors are not supported by this server")
+        }
+        if let datatype = fields["datatype"], datatype != .null, datatype != .string("float32") {
+            throw QdrantError.badRequest("\(field).datatype: only float32 vectors are supported by this server")
+        }
+        var config = DenseVectorConfig(
             size: size,
             distance: try distance(fields["distance"], "\(field).distance"),
             hnsw: fields["hnsw_config"].flatMap { $0 == .null ? nil : $0 } != nil ? try hnsw(fields["hnsw_config"], base: base, "\(field).hnsw_config") : nil,
             quantization: try quantization(fields["quantization_config"], "\(field).quantization_config"),
             onDisk: try bool(fields["on_disk"], "\(field).on_disk")
         )
+        if case .object(let sent)? = fields["hnsw_config"] {
+            let known: Set<String> = ["m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk", "payload_m", "inline_storage"]
+            config.hnswSent = sent.filter { known.contains($0.key) && $0.value != .null }
+        }
+        return config
     }
 
     static func createCollection(_ body: [String: JSONValue]) throws -> CollectionConfig {
@@ -410,8 +428,9 @@ enum QdrantWire {
             for (name, item) in named {
                 let fields = try object(item, "sparse_vectors.\(name)")
                 switch fields["modifier"] {
-                case nil, .null?, .string("none")?: sparse[name] = SparseVectorConfig(modifier: .none)
-                case .string("idf")?: sparse[name] = SparseVectorConfig(modifier: .idf)
+                case nil, .null?: sparse[name] = SparseVectorConfig(modifier: .none)
+                case .string("none")?: sparse[name] = SparseVectorConfig(modifier: .none, modifierGiven: true)
+                case .string("idf")?: sparse[name] = SparseVectorConfig(modifier: .idf, modifierGiven: true)
                 default: throw QdrantError.format("sparse_vectors.\(name).modifier: expected \"none\" or \"idf\"")
                 }
             }
@@ -421,6 +440,10 @@ enum QdrantWire {
         config.replicationFactor = try int(body["replication_factor"], "replication_factor") ?? 1
         config.writeConsistencyFactor = try int(body["write_consistency_factor"], "write_consistency_factor") ?? 1
         config.onDiskPayload = try bool(body["on_disk_payload"], "on_disk_payload") ?? true
+        try refuseStrictMode(body["strict_mode_config"])
+        config.metadata = try metadata(body["metadata"])
+        config.optimizers = try optimizers(body["optimizers_config"])
+        if let from = body["init_from"], from != .null { throw QdrantError.badRequest("init_from is not supported by this server") }
         return config
     }
 }

@@ -14,6 +14,9 @@ struct QueryController<Context: RequestContext>: Sendable {
         routes.post(":collection/points/query/batch", use: queryBatch)
         routes.post(":collection/points/search", use: search)
         routes.post(":collection/points/search/batch", use: searchBatch)
+        routes.post(":collection/points/recommend", use: recommend)
+        routes.post(":collection/points/query/groups", use: queryGroups)
+        routes.post(":collection/points/search/groups", use: searchGroups)
         return routes
     }
 
@@ -67,6 +70,43 @@ struct QueryController<Context: RequestContext>: Sendable {
             }
             return .array(try requests.map { query in .array(try target.query(query).map { api.record($0, in: target, scored: true) }) })
         }
+    }
+
+    @Sendable func recommend(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            return .array(try target.query(try QdrantWire.recommendRequest(body)).map { api.record($0, in: target, scored: true) })
+        }
+    }
+
+    @Sendable func queryGroups(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            var body = try await api.readBody(request)
+            try await api.inference.resolveQuery(&body)
+            let options = try QdrantWire.groupOptions(body)
+            body["limit"] = nil
+            return try groups(try QdrantWire.queryRequest(body), options, target)
+        }
+    }
+
+    @Sendable func searchGroups(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            var body = try await api.readBody(request)
+            try await api.inference.resolveSearch(&body)
+            let options = try QdrantWire.groupOptions(body)
+            body["limit"] = nil
+            return try groups(try QdrantWire.searchRequest(body), options, target)
+        }
+    }
+
+    private func groups(_ query: QueryRequest, _ options: QdrantWire.GroupOptions, _ target: VectorCollection) throws -> WireValue {
+        let found = try target.queryGroups(query, groupBy: options.groupBy, groupSize: options.groupSize, groups: options.groups)
+        return .object([("groups", .array(found.map { group in
+            .object([("id", .json(group.value)), ("hits", .array(group.hits.map { api.record($0, in: target, scored: true) }))])
+        }))])
     }
 
     /// The `searches` list of a batch request, at most `maxBatch` long.

@@ -43,7 +43,7 @@ enum TRPCErrorMapping {
             }
         case let collection as CollectionError:
             switch collection {
-            case .collectionNotFound, .pointNotFound: return TRPCError(.notFound, collection.description)
+            case .collectionNotFound, .pointNotFound, .aliasNotFound: return TRPCError(.notFound, collection.description)
             case .invalid(let m), .validation(let m): return TRPCError(.badRequest, m)
             case .collectionExists: return TRPCError(.conflict, collection.description)
             case .collectionUnavailable, .storage: break

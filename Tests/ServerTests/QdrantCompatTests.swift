@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import JSON
+import Testing
+@testable import Server
+
+/// The Qdrant compatibility fields and routes: each either works or is refused with a 400.
+@Suite("Qdrant compatibility")
+struct QdrantCompatTests {
+    static func seed(_ client: some TestClientProtocol) async throws {
+        try await client.ok(.put, "/collections/c", #"{"vectors":{"size":2,"distance":"Dot"},"metadata":{"team":"a"},"optimizers_config":{"indexing_threshold":500}}"#)
+        for id in 1...4 {
+            try await client.ok(.put, "/collections/c/points?wait=true", """
+                {"points":[{"id":\(id),"vector":[1,\(id)],"payload":{"n":\(id),"g":"\(id % 2 == 0 ? "even" : "odd")","nested":{"id":\(id),"x":"keep"},"nest":[{"a":1},{"a":2}]}}]}
+                """)
+        }
+    }
+
+    @Test("nested payload selectors include and exclude only the sub-key")
+    func selectors() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            let inc = try await client.ok(.post, "/collections/c/points", #"{"ids":[1],"with_payload":["nested.id"]}"#)
+            #expect(inc.arrayValue?.first?["payload"] == .object(["nested": .object(["id": .int(1)])]))
+            let exc = try await client.ok(.post, "/collections/c/points", #"{"ids":[1],"with_payload":{"exclude":["nested.id"]}}"#)
+            #expect(exc.arrayValue?.first?["payload"]?["nested"] == .object(["x": .string("keep")]))
+            #expect(exc.arrayValue?.first?["payload"]?["n"] == .int(1))
+        }
+    }
+
+    @Test("scroll order_by: direction, start_from, order_value; offset with order_by refused")
+    func orderBy() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            let page = try await client.ok(.post, "/collections/c/points/scroll", #"{"order_by":{"key":"n","direction":"desc","start_from":3},"limit":10}"#)
+            #expect(page["points"]?.arrayValue?.compactMap { $0["id"] } == [.int(3), .int(2), .int(1)])
+            #expect(page["points"]?.arrayValue?.first?["order_value"] == .int(3))
+            #expect(page["next_page_offset"] == .null)
+            try await client.refused(.post, "/collections/c/points/scroll", #"{"order_by":"n","offset":2}"#, status: .badRequest, "offset")
+            try await client.refused(.post, "/collections/c/points/scroll", #"{"order_by":{"key":"n","direction":"up"}}"#, status: .badRequest, "direction")
+        }
+    }
+
+    @Test("upsert update_mode and update_filter write conditionally; bad mode refused")
+    func conditionalUpsert() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            try await client.ok(.put, "/collections/c/points?wait=true", #"{"points":[{"id":1,"vector":[1,1],"payload":{"n":100}},{"id":9,"vector":[1,9],"payload":{"n":9}}],"update_mode":"insert_only"}"#)
+            #expect(try await client.ok(.get, "/collections/c/points/1")["payload"]?["n"] == .int(1))
+            #expect(try await client.ok(.get, "/collections/c/points/9")["payload"]?["n"] == .int(9))
+            try await client.ok(.put, "/collections/c/points?wait=true", #"{"points":[{"id":2,"vector":[1,2],"payload":{"n":200}},{"id":3,"vector":[1,3],"payload":{"n":300}}],"update_filter":{"must":[{"key":"g","match":{"value":"even"}}]}}"#)
+            #expect(try await client.ok(.get, "/collections/c/points/2")["payload"]?["n"] == .int(200))
+            #expect(try await client.ok(.get, "/collections/c/points/3")["payload"]?["n"] == .int(3))
+            try await client.ok(.put, "/collections/c/points?wait=true", #"{"points":[{"id":50,"vector":[1,1]}],"update_mode":"update_only"}"#)
+            try await client.refused(.get, "/collections/c/points/50", status: .notFound, "50")
+            try await client.refused(.put, "/collections/c/points", #"{"points":[],"update_mode":"maybe"}"#, status: .badRequest, "update_mode")
+        }
+    }
+
+    @Test("refused instead of ignored: mmr, strict mode, multivectors, lookup_from")
+    func refusals() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            try await client.refused(.post, "/collections/c/points/query", #"{"query":{"nearest":[1,0],"mmr":{"diversity":0.5}}}"#, status: .badRequest, "mmr")
+            try await client.refused(.put, "/collections/s", #"{"vectors":{"size":2,"distance":"Dot"},"strict_mode_config":{"enabled":true}}"#, status: .badRequest, "strict")
+            try await client.refused(.put, "/collections/m", #"{"vectors":{"size":2,"distance":"Dot","multivector_config":{"comparator":"max_sim"}}}"#, status: .badRequest, "multivector")
+            try await client.refused(.post, "/collections/c/points/query", #"{"query":[1,0],"lookup_from":{"collection":"x"}}"#, status: .badRequest, "lookup_from")
+            #expect(try await client.call(.get, "/collections/s").status == .notFound)
+        }
+    }
+
+    @Test("collection info: metadata, optimizers_config, sparse modifier omitted when unset; PATCH merges and refuses engine changes")
+    func infoAndPatch() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            try await client.ok(.put, "/collections/sp", #"{"sparse_vectors":{"t":{}}}"#)
+            #expect(try await client.ok(.get, "/collections/sp")["config"]?["params"]?["sparse_vectors"]?["t"] == .object([:]))
+            var info = try await client.ok(.get, "/collections/c")
+            #expect(info["config"]?["metadata"] == .object(["team": .string("a")]))
+            #expect(info["config"]?["optimizer_config"]?["indexing_threshold"] == .int(500))
+            try await client.ok(.patch, "/collections/c", #"{"metadata":{"owner":"b"},"optimizers_config":{"deleted_threshold":0.5},"params":{"replication_factor":2}}"#)
+            info = try await client.ok(.get, "/collections/c")
+            #expect(info["config"]?["metadata"] == .object(["team": .string("a"), "owner": .string("b")]))
+            #expect(info["config"]?["optimizer_config"]?["deleted_threshold"] == .double(0.5))
+            #expect(info["config"]?["params"]?["replication_factor"] == .int(2))
+            try await client.refused(.patch, "/collections/c", #"{"hnsw_config":{"m":4}}"#, status: .badRequest, "hnsw_config")
+            try await client.refused(.patch, "/collections/c", #"{"optimizers_config":{"deleted_threshold":7}}"#, status: .unprocessableContent, "deleted_threshold")
+            try await client.refused(.patch, "/collections/nope", #"{}"#, status: .notFound, "nope")
+        }
+    }
+
+    @Test("query by id leaves the point out; no-query scores 1.0; recommend; groups")
+    func queries() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            let byID = try await client.ok(.post, "/collections/c/points/query", #"{"query":1,"limit":10}"#)
+            let ids = byID["points"]?.arrayValue?.compactMap { $0["id"] } ?? []
+            #expect(!ids.contains(.int(1)) && ids.count == 3)
+            let plain = try await client.ok(.post, "/collections/c/points/query", #"{"limit":2}"#)
+            #expect(plain["points"]?.arrayValue?.first?["score"]?.numberValue == 1)
+            let rec = try await client.ok(.post, "/collections/c/points/recommend", #"{"positive":[4],"limit":2}"#)
+            #expect(rec.arrayValue?.compactMap { $0["id"] } == [.int(3), .int(2)])
+            try await client.refused(.post, "/collections/c/points/recommend", #"{"positive":[4],"strategy":"best_score"}"#, status: .badRequest, "best_score")
+            let groups = try await client.ok(.post, "/collections/c/points/query/groups", #"{"query":[0,1],"group_by":"g","group_size":1,"limit":2}"#)
+            #expect(groups["groups"]?.arrayValue?.compactMap { $0["id"] } == [.string("even"), .string("odd")])
+            #expect(groups["groups"]?.arrayValue?.first?["hits"]?.arrayValue?.first?["id"] == .int(4))
+            try await client.refused(.post, "/collections/c/points/search/groups", #"{"vector":[0,1]}"#, status: .badRequest, "group_by")
+        }
+    }
+
+    @Test("set_payload at nest[0]; update and delete vectors; batch; facet; aliases")
+    func writesAndAliases() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            try await client.ok(.post, "/collections/c/points/payload", #"{"payload":{"b":5},"key":"nest[0]","points":[1]}"#)
+            #expect(try await client.ok(.get, "/collections/c/points/1")["payload"]?["nest"] == .array([.object(["a": .int(1), "b": .int(5)]), .object(["a": .int(2)])]))
+            try await client.ok(.put, "/collections/c/points/vectors?wait=true", #"{"points":[{"id":1,"vector":[7,7]}]}"#)
+            #expect(try await client.ok(.get, "/collections/c/points/1")["vector"]?.arrayValue?.first?.numberValue == 7)
+            try await client.refused(.put, "/collections/c/points/vectors", #"{"points":[{"id":77,"vector":[7,7]}]}"#, status: .notFound, "77")
+            try await client.ok(.post, "/collections/c/points/vectors/delete?wait=true", #"{"points":[2],"vector":[""]}"#)
+            #expect(try await client.ok(.get, "/collections/c/points/2")["vector"] == .object([:]))
+            let batch = try await client.ok(.post, "/collections/c/points/batch?wait=true", #"{"operations":[{"delete":{"points":[3]}},{"set_payload":{"payload":{"z":1},"points":[4]}}]}"#)
+            #expect(batch.arrayValue?.count == 2)
+            try await client.refused(.get, "/collections/c/points/3", status: .notFound, "3")
+            try await client.refused(.post, "/collections/c/points/batch", #"{"operations":[{"explode":{}}]}"#, status: .badRequest, "explode")
+            try await client.refused(.post, "/collections/c/facet", #"{"key":"g"}"#, status: .badRequest, "Index required")
+            try await client.ok(.put, "/collections/c/index?wait=true", #"{"field_name":"g","field_schema":"keyword"}"#)
+            let facet = try await client.ok(.post, "/collections/c/facet", #"{"key":"g"}"#)
+            #expect(facet["hits"] == .array([.object(["value": .string("even"), "count": .int(2)]), .object(["value": .string("odd"), "count": .int(1)])]))
+            try await client.ok(.post, "/collections/aliases", #"{"actions":[{"create_alias":{"collection_name":"c","alias_name":"al"}}]}"#)
+            #expect(try await client.ok(.get, "/collections/al/points/4")["payload"]?["z"] == .int(1))
+            #expect(try await client.ok(.get, "/aliases")["aliases"] == .array([.object(["alias_name": .string("al"), "collection_name": .string("c")])]))
+            try await client.ok(.post, "/collections/aliases", #"{"actions":[{"rename_alias":{"old_alias_name":"al","new_alias_name":"al2"}}]}"#)
+            #expect(try await client.ok(.get, "/collections/c/aliases")["aliases"]?.arrayValue?.first?["alias_name"] == .string("al2"))
+            try await client.refused(.post, "/collections/aliases", #"{"actions":[{"create_alias":{"collection_name":"none","alias_name":"x"}}]}"#, status: .notFound, "none")
+            try await client.refused(.post, "/collections/aliases", #"{"actions":[{"rename_alias":{"old_alias_name":"zz","new_alias_name":"y"}}]}"#, status: .notFound, "zz")
+            try await client.ok(.delete, "/collections/c")
+            #expect(try await client.ok(.get, "/aliases")["aliases"] == .array([]))
+        }
+    }
+}
