@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(liblmdb-dev libopenblas-dev libcurl4-openssl-dev pkg-config unzip
-  libpoppler-glib-dev libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev)
+  libpoppler-glib-dev libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev
+  chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -26,5 +27,5 @@ bash scripts/fetch-model.sh
 # schemathesis fuzzes the REST surface from the server's own OpenAPI document (Tests/fuzz/schemathesis.sh).
 if ! python3 -c "import qdrant_client, requests, numpy, pytest, mmh3, schemathesis" >/dev/null 2>&1; then
   echo "setup: installing the end-to-end test clients (pip)"
-  python3 -m pip install --quiet --disable-pip-version-check qdrant-client==1.20.0 requests numpy pytest mmh3 "schemathesis>=4.3,<5"
+  python3 -m pip install --quiet --disable-pip-version-check qdrant-client==1.20.0 requests numpy pytest mmh3 "schemathesis>=4.3,<5" selenium
 fi

@@ -13,7 +13,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
         Flags override the environment: CAMPUS_SEARCH_DATA_DIR (./data/db), CAMPUS_SEARCH_HOST (127.0.0.1), \
         CAMPUS_SEARCH_PORT (6333), CAMPUS_SEARCH_MAX_BODY_BYTES (67108864), CAMPUS_SEARCH_LOG_LEVEL (info), \
-        CAMPUS_SEARCH_SLOW_REQUEST_MS (500).
+        CAMPUS_SEARCH_SLOW_REQUEST_MS (500), CAMPUS_SEARCH_LOG_FORMAT (text; json writes one JSON object per line), \
+        CAMPUS_SEARCH_DASHBOARD (on).
         """
     )
 
@@ -29,6 +30,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "text (swift-log's lines) or json (one JSON object per line).")
+    var logFormat: String?
+
     func run() async throws {
         var configuration: ServerConfiguration
         do {
@@ -42,6 +46,12 @@ struct Serve: AsyncParsableCommand {
                 }
                 configuration.logLevel = level
             }
+            if let logFormat {
+                guard let format = LogFormat(rawValue: logFormat.lowercased()) else {
+                    throw CLIError("invalid --log-format \(logFormat.debugDescription): expected text or json")
+                }
+                configuration.logFormat = format
+            }
         } catch let error as ServerConfiguration.InvalidValue {
             throw CLIError(error.description)
         }
@@ -49,10 +59,19 @@ struct Serve: AsyncParsableCommand {
             _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch configuration.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         try PortProbe.ensureFree(host: configuration.host, port: configuration.port)
         let app: any ApplicationProtocol

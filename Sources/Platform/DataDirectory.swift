@@ -47,6 +47,8 @@ public final class DataDirectory: Sendable {
     public let embedders: EmbedderRegistry
     /// Why the native model is not available (its files are missing or unreadable), or nil.
     public let embeddingUnavailableReason: String?
+    /// The native model's embedding cache (nil without a model): its statistics feed `/metrics` and the dashboard.
+    public let embeddingCache: EmbeddingCache?
 
     /// A data directory that cannot be used, with a message a user can act on.
     public struct OpenError: Error, CustomStringConvertible {
@@ -152,6 +154,7 @@ public final class DataDirectory: Sendable {
 
         var embedders = EmbedderRegistry()
         var unavailable: String?
+        var embeddingCache: EmbeddingCache?
         var courseModel: DocumentProcessor.Model?
         if let directory = embedding.modelDirectory {
             do {
@@ -161,6 +164,7 @@ public final class DataDirectory: Sendable {
                 )
                 let model = try MiniLMEmbedder(modelDirectory: directory, configuration: .init(threads: embedding.threads))
                 let cached = CachedEmbedder(model, cache: cache)
+                embeddingCache = cache
                 embedders.register(cached, aliases: ["all-MiniLM-L6-v2"])
                 courseModel = DocumentProcessor.Model(embedder: cached, chunker: try HierarchicalChunker(tokenizer: model.tokenizer, configuration: platform.chunking))
             } catch {
@@ -171,6 +175,7 @@ public final class DataDirectory: Sendable {
             unavailable = "no model directory configured"
         }
         self.embedders = embedders
+        self.embeddingCache = embeddingCache
         self.embeddingUnavailableReason = unavailable
 
         let vectors = CollectionCourseVectors(registry: collections, dimension: courseModel?.embedder.dimension ?? CollectionCourseVectors.defaultDimension)

@@ -1,6 +1,7 @@
 import Accounts
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// What every request knows about its caller once the authentication middleware has run.
 protocol PrincipalRequestContext: RequestContext {
@@ -11,6 +12,34 @@ protocol PrincipalRequestContext: RequestContext {
     var clientAddress: String? { get }
     /// The request id: the client's `x-request-id` when it sent a usable one, else a new one.
     var requestID: String { get }
+    /// What inner layers learn about the request (caller, procedure) for the outer access log.
+    var trace: RequestTrace { get }
+}
+
+/// Facts found while a request is handled, read back by `RequestObservationMiddleware` when it logs the
+/// request (inner middleware work on copies of the context, so they write here instead).
+public final class RequestTrace: Sendable {
+    public struct Facts: Sendable, Equatable {
+        public var organisation: String?
+        public var user: String?
+        public var procedure: String?
+    }
+    private let facts = Mutex(Facts())
+
+    public init() {}
+
+    public var current: Facts { facts.withLock { $0 } }
+
+    func setCaller(organisation: String, user: String) {
+        facts.withLock {
+            $0.organisation = organisation
+            $0.user = user
+        }
+    }
+
+    func setProcedure(_ procedure: String) {
+        facts.withLock { $0.procedure = procedure }
+    }
 }
 
 /// The request context of every route: Hummingbird's core storage, the peer address, and the
@@ -21,6 +50,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, Pr
     public internal(set) var principal: Principal?
     public internal(set) var forwardedFor: String?
     public internal(set) var requestID: String
+    public let trace = RequestTrace()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

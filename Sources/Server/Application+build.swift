@@ -67,9 +67,9 @@ func buildRouter(
     dataDirectory: DataDirectory, tokens: TokenAuthority, rateLimiter: RateLimiter, configuration: ServerConfiguration
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    let live = LiveStats()
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MetricsMiddleware())
-    router.add(middleware: SlowRequestMiddleware(thresholdMilliseconds: configuration.slowRequestMilliseconds))
+    router.add(middleware: RequestObservationMiddleware(slowThresholdMilliseconds: configuration.slowRequestMilliseconds, live: live))
     let qdrant = QdrantAPI(
         registry: dataDirectory.collections, maxBodyBytes: configuration.maxBodyBytes,
         inference: InferenceResolver(embedders: dataDirectory.embedders, unavailableReason: dataDirectory.embeddingUnavailableReason)
@@ -89,11 +89,17 @@ func buildRouter(
         blobs: dataDirectory.blobs, maxUploadBytes: configuration.maxUploadBytes
     )
     let trpc = TRPCController<AppRequestContext>(
-        procedures: PlatformProcedures.all(services), rateLimiter: rateLimiter, maxBodyBytes: configuration.maxBodyBytes
+        procedures: PlatformProcedures.all(services), rateLimiter: rateLimiter, maxBodyBytes: configuration.maxBodyBytes,
+        observer: TRPCCallObserver(live: live)
     )
     router.group("trpc")
         .add(middleware: CORSPolicy(origins: configuration.corsOrigins))
         .add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: dataDirectory.accounts, trustForwardedFor: configuration.trustForwardedFor))
         .addRoutes(trpc.routes)
+    if configuration.dashboardEnabled {
+        router.group("dashboard")
+            .add(middleware: AuthenticationMiddleware(tokens: tokens, accounts: dataDirectory.accounts, trustForwardedFor: false))
+            .addRoutes(DashboardController(dataDirectory: dataDirectory, live: live).routes)
+    }
     return router
 }

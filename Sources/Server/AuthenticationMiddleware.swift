@@ -1,4 +1,5 @@
 import Accounts
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -20,7 +21,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if trustForwardedFor { context.forwardedFor = Self.forwardedClient(request.headers) }
         if let header = request.headers[.authorization] {
             do {
-                context.principal = try await tokens.authenticate(authorization: header, in: accounts)
+                let principal = try await tokens.authenticate(authorization: header, in: accounts)
+                context.principal = principal
+                if let principal {
+                    let organisation = principal.organizationID.uuidString.lowercased(), user = principal.userID.uuidString.lowercased()
+                    context.logger[metadataKey: "organisation"] = .string(organisation)
+                    context.logger[metadataKey: "user"] = .string(user)
+                    context.trace.setCaller(organisation: organisation, user: user)
+                }
             } catch {
                 context.logger.debug("token refused; the request is anonymous", metadata: ["reason": "\(error)"])
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 import Prometheus
 
@@ -26,12 +27,18 @@ public enum CampusMetrics {
         ]
         factory.durationHistogramBuckets["campus_job_duration_seconds"] = jobBuckets
         factory.durationHistogramBuckets["campus_job_wait_seconds"] = jobBuckets
+        // Sizes in bytes: 64 B … 256 MiB by powers of four; tRPC batches: 1 … 128 procedures.
+        factory.valueHistogramBuckets["http_server_request_size_bytes"] = byteBuckets
+        factory.valueHistogramBuckets["http_server_response_size_bytes"] = byteBuckets
+        factory.valueHistogramBuckets["campus_trpc_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128]
         factory.nameAndLabelSanitizer = { name, labels in
             (sanitize(name), labels.map { (sanitize($0.0), $0.1) })
         }
         MetricsSystem.bootstrap(factory)
         return registry
     }()
+
+    static let byteBuckets: [Double] = (0...11).map { 64 * pow(4, Double($0)) }
 
     /// Makes sure the registry is bootstrapped; call before creating any metric.
     public static func bootstrap() { _ = registry }

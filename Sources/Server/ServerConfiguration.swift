@@ -40,6 +40,12 @@ import Logging
 ///   the `documents` queue (document processing), so a long document never holds back a fast job.
 /// - `globalConcurrencyLimit` (Int, `CAMPUS_SEARCH_GLOBAL_CONCURRENCY_LIMIT`, default 3, the platform's
 ///   `GLOBAL_CONCURRENCY_LIMIT`): course generations running at once across all users.
+/// - `logFormat` (LogFormat, `CAMPUS_SEARCH_LOG_FORMAT`, `text` or `json`, default `text`): `json` writes one JSON
+///   object per line (`time`, `level`, `message`, `label`, then the metadata: `request_id`, `route` or `procedure`,
+///   `status`, `duration_ms`, `organisation`, `user`, …), the shape log shippers expect. `serve --log-format` overrides it.
+/// - `dashboardEnabled` (Bool, `CAMPUS_SEARCH_DASHBOARD`, `on` or `off` (also `1` / `0`), default `on`): serve
+///   `GET /dashboard` and `/dashboard/api/…`; off, they answer 404. Read-only panels are open to loopback clients,
+///   others need a superadmin Bearer token, and job actions (retry, cancel) always do.
 /// - `trustForwardedFor` (Bool, `CAMPUS_SEARCH_TRUST_PROXY`, `1` or `0`, default `0`): take the client address for
 ///   rate limits from `X-Forwarded-For` / `X-Real-IP` / `CF-Connecting-IP` (only behind a proxy that sets them).
 public struct ServerConfiguration: Sendable, Equatable {
@@ -64,6 +70,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var fastWorkers = 8
     public var documentWorkers = 2
     public var globalConcurrencyLimit = 3
+    public var logFormat: LogFormat = .text
+    public var dashboardEnabled = true
 
     public init() {}
 
@@ -182,6 +190,19 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw InvalidValue(key: "CAMPUS_SEARCH_TRUST_PROXY", value: flag, expected: "1 (on) or 0 (off)")
             }
             self.trustForwardedFor = flag == "1"
+        }
+        if let format = environment["CAMPUS_SEARCH_LOG_FORMAT"] {
+            guard let value = LogFormat(rawValue: format.lowercased()) else {
+                throw InvalidValue(key: "CAMPUS_SEARCH_LOG_FORMAT", value: format, expected: "text or json")
+            }
+            self.logFormat = value
+        }
+        if let flag = environment["CAMPUS_SEARCH_DASHBOARD"] {
+            switch flag.lowercased() {
+            case "on", "1": dashboardEnabled = true
+            case "off", "0": dashboardEnabled = false
+            default: throw InvalidValue(key: "CAMPUS_SEARCH_DASHBOARD", value: flag, expected: "on or off")
+            }
         }
         if let flag = environment["CAMPUS_SEARCH_NIO_EXECUTOR"] {
             guard flag == "0" || flag == "1" else {

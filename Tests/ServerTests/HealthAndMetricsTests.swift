@@ -35,13 +35,13 @@ struct HealthAndMetricsTests {
                     #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
                     return String(buffer: response.body)
                 }
-                if text.contains("http_route=\"/healthz\"") { break }
+                if text.contains("route=\"/healthz\"") { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(text.contains("# TYPE http_server_request_duration histogram"))
-            #expect(text.contains("http_server_request_duration_bucket{"))
+            #expect(text.contains("# TYPE http_server_request_duration_seconds histogram"))
+            #expect(text.contains("http_server_request_duration_seconds_bucket{"))
             let healthLine = text.split(separator: "\n").first {
-                $0.hasPrefix("http_server_request_duration_count") && $0.contains("http_route=\"/healthz\"") && $0.contains("http_response_status_code=\"200\"")
+                $0.hasPrefix("http_server_request_duration_seconds_count") && $0.contains("route=\"/healthz\"") && $0.contains("status=\"200\"")
             }
             #expect(healthLine != nil, "no /healthz 200 histogram in:\n\(text)")
             #expect(text.contains("campus_storage_map_size_bytes"))

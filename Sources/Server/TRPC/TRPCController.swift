@@ -20,6 +20,8 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
     let procedures: TRPCProcedures
     let rateLimiter: RateLimiter
     let maxBodyBytes: Int
+    /// Records each procedure call and batch (metrics, the dashboard's live figures); nil records nothing.
+    var observer: TRPCCallObserver? = nil
 
     var routes: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -38,6 +40,10 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
         let pathText = rawPath.removingPercentEncoding ?? rawPath
         let isBatch = request.uri.queryParameters.get("batch") == "1"
         let paths = isBatch ? pathText.split(separator: ",", omittingEmptySubsequences: false).map(String.init) : [pathText]
+        if isBatch { observer?.batch(size: paths.count) }
+        var context = context
+        context.trace.setProcedure(pathText)
+        context.logger[metadataKey: "procedure"] = .string(pathText)
 
         // Content type, for everything but GET.
         if request.method != .get {
@@ -141,11 +147,15 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
 
     /// Runs a resolver and shapes its answer or error as one tRPC envelope.
     private func outcome(path: String, logger: Logger, requestID: String, _ body: () async throws -> WireValue) async -> Outcome {
+        let start = ContinuousClock.now
+        let known = procedures[path]
         do {
             let result = try await body()
+            observer?.call(procedure: known == nil ? nil : path, type: known?.method.rawValue, code: nil, duration: ContinuousClock.now - start)
             return Outcome(envelope: .object([("result", .object([("data", result)]))]), status: 200)
         } catch {
             let trpc = TRPCErrorMapping.map(error, path: path, logger: logger, requestID: requestID)
+            observer?.call(procedure: known == nil ? nil : path, type: known?.method.rawValue, code: trpc.code.key, duration: ContinuousClock.now - start)
             return Outcome(envelope: trpc.envelope(path: path), status: trpc.code.httpStatus, retryAfterSeconds: trpc.retryAfterSeconds)
         }
     }
