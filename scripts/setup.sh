@@ -25,7 +25,7 @@ bash scripts/fetch-model.sh
 
 # Python packages the end-to-end tests drive the server with (the official Qdrant client).
 # schemathesis fuzzes the REST surface from the server's own OpenAPI document (Tests/fuzz/schemathesis.sh).
-if ! python3 -c "import qdrant_client, requests, numpy, pytest, mmh3, schemathesis" >/dev/null 2>&1; then
+if ! python3 -c "import qdrant_client, requests, numpy, pytest, mmh3, schemathesis, selenium" >/dev/null 2>&1; then
   echo "setup: installing the end-to-end test clients (pip)"
   python3 -m pip install --quiet --disable-pip-version-check qdrant-client==1.20.0 requests numpy pytest mmh3 "schemathesis>=4.3,<5" selenium
 fi

@@ -97,6 +97,15 @@ svg text { fill:var(--dim); font-size:10px; }
     </div>
     <div class="bar"><span id="storage-bar" style="width:0%"></span></div>
   </section>
+  <section class="wide" id="search-panel">
+    <h2>Search · hybrid text query (all-MiniLM-L6-v2 + BM25, fused with RRF)</h2>
+    <form id="search-form" onsubmit="runSearch(); return false;">
+      <select id="search-collection"></select>
+      <input id="search-text" type="search" placeholder="a question or keywords" autocomplete="off" size="50">
+      <button id="search-go" type="submit">Search</button> <span id="search-status" class="muted"></span>
+    </form>
+    <table id="search-results"><thead><tr><th class="num">score</th><th>id</th><th>text</th></tr></thead><tbody></tbody></table>
+  </section>
 </main>
 <script>
 "use strict";
@@ -157,6 +166,40 @@ window.jobAction = jobAction;
 
 function showError(text) { const box = $("error"); box.textContent = text; box.style.display = text ? "block" : "none"; }
 
+// The search box: a Qdrant Query API call with server-side inference. Every dense vector of 384 dimensions gets
+// the text embedded by all-MiniLM-L6-v2, every sparse vector its qdrant/bm25 terms; two or more prefetches are
+// fused with RRF.
+async function runSearch() {
+  const name = $("search-collection").value, text = $("search-text").value.trim();
+  if (!name || !text) return;
+  $("search-status").textContent = "searching…";
+  try {
+    const info = await (await fetch("/collections/" + encodeURIComponent(name))).json();
+    const params = info.result.config.params;
+    const dense = params.vectors && params.vectors.size !== undefined ? {"": params.vectors} : (params.vectors || {});
+    const prefetch = [];
+    for (const [using, v] of Object.entries(dense)) {
+      if (v.size === 384) prefetch.push(Object.assign({query: {text, model: "sentence-transformers/all-MiniLM-L6-v2"}, limit: 30}, using ? {using} : {}));
+    }
+    for (const using of Object.keys(params.sparse_vectors || {})) prefetch.push({query: {text, model: "qdrant/bm25"}, using, limit: 30});
+    if (!prefetch.length) throw new Error("this collection has no 384-d dense or sparse vector to search with text");
+    const body = prefetch.length === 1 ? Object.assign({}, prefetch[0], {limit: 10, with_payload: true})
+                                       : {prefetch, query: {fusion: "rrf"}, limit: 10, with_payload: true};
+    const started = performance.now();
+    const response = await fetch("/collections/" + encodeURIComponent(name) + "/points/query", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    const answer = await response.json();
+    if (!response.ok) throw new Error((answer.status && answer.status.error) || ("HTTP " + response.status));
+    const points = answer.result.points;
+    const snippet = (p) => { const pl = p.payload || {}; const t = pl.content || pl.text || Object.values(pl).find((x) => typeof x === "string") || JSON.stringify(pl); return String(t).slice(0, 240); };
+    $("search-results").tBodies[0].innerHTML = points.length ? points.map((p) => '<tr class="hit"><td class="num">' + Number(p.score).toFixed(4) + '</td><td class="name">' + esc(p.id) + '</td><td>' + esc(snippet(p)) + '</td></tr>').join("")
+      : '<tr><td colspan="3" class="muted">no results</td></tr>';
+    $("search-status").textContent = points.length + " results in " + (performance.now() - started).toFixed(1) + " ms" + (prefetch.length > 1 ? " (hybrid)" : "");
+  } catch (e) {
+    $("search-status").textContent = "";
+    $("search-results").tBodies[0].innerHTML = '<tr><td colspan="3" class="bad">' + esc(e.message) + '</td></tr>';
+  }
+}
+
 async function refresh() {
   try {
     const [overview, routes, jobs, collections, caches] = await Promise.all([api("overview"), api("routes"), api("jobs"), api("collections"), api("caches")]);
@@ -183,6 +226,11 @@ async function refresh() {
       '</td><td><button onclick="jobAction(\'' + esc(j.id) + '\', \'retry\')">retry</button></td></tr>').join("") : '<tr><td colspan="4" class="muted">no failed jobs</td></tr>';
     $("collections-table").tBodies[0].innerHTML = collections.collections.length ? collections.collections.map((c) => '<tr><td class="name">' + esc(c.name) + '</td><td class="num">' + num(c.points) + '</td><td class="num">' + num(c.indexed_vectors) +
       '</td><td class="' + (c.status === "green" ? "ok" : "bad") + '" title="' + esc(c.reason || "") + '">' + esc(c.status) + '</td></tr>').join("") : '<tr><td colspan="4" class="muted">no collections</td></tr>';
+    const select = $("search-collection"), chosen = select.value, names = collections.collections.map((c) => c.name);
+    if (select.options.length !== names.length || names.some((n, i) => select.options[i].value !== n)) {
+      select.innerHTML = names.map((n) => '<option value="' + esc(n) + '">' + esc(n) + '</option>').join("");
+      if (names.includes(chosen)) select.value = chosen;
+    }
     $("caches-table").tBodies[0].innerHTML = caches.caches.length ? caches.caches.map((c) => '<tr><td>' + esc(c.name) + '</td><td class="num">' + num(c.hits) + '</td><td class="num">' + num(c.misses) +
       '</td><td><div class="bar" title="' + (c.hit_rate == null ? "no lookups" : (100 * c.hit_rate).toFixed(1) + "%") + '"><span style="width:' + (c.hit_rate == null ? 0 : 100 * c.hit_rate).toFixed(1) + '%"></span></div> <span class="hit-rate">' + (c.hit_rate == null ? "–" : (100 * c.hit_rate).toFixed(1) + "%") + '</span></td><td class="num">' + num(c.entries) + '</td><td class="num">' + bytes(c.bytes) + '</td></tr>').join("") : '<tr><td colspan="6" class="muted">no caches</td></tr>';
     document.body.dataset.loaded = "1";
