@@ -206,9 +206,6 @@ struct PayloadIndexTests {
                     #expect(plain.ids == expected, "seed \(seed) round \(round) unindexed: \(filter)")
                     #expect(fast.ids == expected, "seed \(seed) round \(round) indexed: \(filter)")
 
-                    let estimate = indexed.estimateCardinality(for: filter, liveCount: points.live.count)
-                    #expect(estimate.min <= expected.count && expected.count <= estimate.max, "estimate \(estimate) vs \(expected.count): \(filter)")
-                    #expect(estimate.min <= estimate.expected && estimate.expected <= estimate.max)
                 }
                 // Rewrite, delete and add points, then check again.
                 for _ in 0..<40 {
@@ -400,26 +397,6 @@ struct PayloadIndexTests {
         for bad in [#""geo""#, #""keywrd""#, #"{"tokenizer": "word"}"#, "3", #"["keyword"]"#] {
             #expect(throws: DecodingError.self, "\(bad)") { try decode(bad) }
         }
-    }
-
-    @Test("cardinality estimates are exact for single look-ups and combine within bounds")
-    func estimates() throws {
-        let (_, points) = makeCorpus(seed: 5, count: 200)
-        let set = PayloadIndexSet()
-        for (field, schema) in corpusIndexes { try set.createIndex(field: field, schema: schema, points: points.pairs) }
-        let total = points.live.count
-        for json in [
-            #"{"must": [{"key": "city", "match": {"value": "London"}}]}"#,
-            #"{"must": [{"key": "flag", "match": {"value": false}}]}"#,
-            #"{"must": [{"is_empty": {"key": "n"}}]}"#,
-        ] {
-            let filter = try decodeFilter(json)
-            let truth = points.bruteForce { filter.matches(id: $0, payload: $1) }.count
-            #expect(set.estimateCardinality(for: filter, liveCount: total) == .exact(truth), "\(json)")
-        }
-        #expect(set.estimateCardinality(for: Filter(), liveCount: total) == .exact(total))
-        let unindexed = try decodeFilter(#"{"must": [{"key": "nothing", "match": {"value": 1}}]}"#)
-        #expect(set.estimateCardinality(for: unindexed, liveCount: total) == .unknown(total))
     }
 }
 

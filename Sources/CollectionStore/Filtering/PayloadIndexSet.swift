@@ -8,7 +8,7 @@ import Search
 /// need to be stored (a few bytes per index); after a restart, create the set from them with
 /// `init(definitions:)` and replay every stored point through `update`.
 ///
-/// Not thread-safe: the owner serialises writes; the read methods (`allowList`, `estimateCardinality`,
+/// Not thread-safe: the owner serialises writes; the read methods (`allowList`,
 /// `schema`, `definitions`) do not mutate, so they may run concurrently with each other.
 public final class PayloadIndexSet {
     private var indexes: [PayloadPath: FieldIndex] = [:]
@@ -103,12 +103,6 @@ public final class PayloadIndexSet {
             }
         }
         return result
-    }
-
-    /// How many of `liveCount` points `filter` is expected to let through, from index statistics
-    /// alone (no payload is read, no set is built). Conditions no index answers count as unknown.
-    public func estimateCardinality(for filter: Filter, liveCount: Int) -> CardinalityEstimate {
-        Estimator(indexes: indexes, total: liveCount).estimate(filter)
     }
 }
 
@@ -209,78 +203,5 @@ private struct Planner {
         case .nested:
             return .unknown
         }
-    }
-}
-
-// MARK: - Estimating
-
-/// Qdrant's cardinality arithmetic: independent conditions, exact counts from posting lists.
-private struct Estimator {
-    let indexes: [PayloadPath: FieldIndex]
-    let total: Int
-
-    func estimate(_ filter: Filter) -> CardinalityEstimate {
-        var parts: [CardinalityEstimate] = []
-        parts += (filter.must ?? []).map(estimate)
-        if let should = filter.should, !should.isEmpty { parts.append(any(should.map(estimate))) }
-        parts += (filter.mustNot ?? []).map { invert(estimate($0)) }
-        if let minShould = filter.minShould {
-            let any = any(minShould.conditions.map(estimate))
-            parts.append(CardinalityEstimate(min: 0, expected: minShould.minCount == 1 ? any.expected : any.expected / 2, max: any.max))
-        }
-        return all(parts)
-    }
-
-    func estimate(_ condition: Condition) -> CardinalityEstimate {
-        switch condition {
-        case .filter(let inner):
-            return estimate(inner)
-        case .field(let field):
-            guard let answer = indexes[field.key]?.matchCount(field.predicate) else { return .unknown(total) }
-            let bound = Swift.min(answer.count, total)
-            return answer.exact ? .exact(bound) : CardinalityEstimate(min: 0, expected: bound, max: bound)
-        case .isEmpty(let key):
-            guard let index = indexes[key] else { return .unknown(total) }
-            return .exact(Swift.max(0, total - index.nonEmptyPoints))
-        case .isNull(let key):
-            guard let index = indexes[key] else { return .unknown(total) }
-            return .exact(Swift.min(total, index.nullPoints))
-        case .hasID(let ids):
-            return CardinalityEstimate(min: 0, expected: Swift.min(ids.count, total), max: Swift.min(ids.count, total))
-        case .nested:
-            return .unknown(total)
-        }
-    }
-
-    func all(_ parts: [CardinalityEstimate]) -> CardinalityEstimate {
-        guard !parts.isEmpty, total > 0 else { return .exact(total) }
-        var minimum = total, fraction = 1.0, maximum = total
-        for part in parts {
-            minimum = Swift.max(0, minimum + part.min - total)
-            fraction *= Double(part.expected) / Double(total)
-            maximum = Swift.min(maximum, part.max)
-        }
-        return clamp(min: minimum, expected: Int((fraction * Double(total)).rounded()), max: maximum)
-    }
-
-    func any(_ parts: [CardinalityEstimate]) -> CardinalityEstimate {
-        guard total > 0 else { return .exact(0) }
-        var minimum = 0, missFraction = 1.0, maximum = 0
-        for part in parts {
-            minimum = Swift.max(minimum, part.min)
-            missFraction *= 1 - Double(part.expected) / Double(total)
-            maximum = Swift.min(total, maximum + part.max)
-        }
-        return clamp(min: minimum, expected: Int(((1 - missFraction) * Double(total)).rounded()), max: maximum)
-    }
-
-    func invert(_ e: CardinalityEstimate) -> CardinalityEstimate {
-        CardinalityEstimate(min: total - e.max, expected: total - e.expected, max: total - e.min)
-    }
-
-    func clamp(min: Int, expected: Int, max: Int) -> CardinalityEstimate {
-        let hi = Swift.min(max, total)
-        let lo = Swift.min(Swift.max(0, min), hi)
-        return CardinalityEstimate(min: lo, expected: Swift.min(Swift.max(expected, lo), hi), max: hi)
     }
 }

@@ -80,26 +80,6 @@ public struct PayloadSchemaInfo: Hashable, Sendable, Codable {
     }
 }
 
-/// Bounds on how many live points a filter lets through (Qdrant's `CardinalityEstimation`).
-/// Invariant: `0 ≤ min ≤ expected ≤ max ≤` the live point count it was computed for.
-public struct CardinalityEstimate: Hashable, Sendable {
-    public var min: Int
-    public var expected: Int
-    public var max: Int
-
-    public init(min: Int, expected: Int, max: Int) {
-        self.min = min
-        self.expected = expected
-        self.max = max
-    }
-
-    /// Exactly `n` points.
-    public static func exact(_ n: Int) -> CardinalityEstimate { .init(min: n, expected: n, max: n) }
-
-    /// Nothing known: between none and all of `total`, half expected (as Qdrant assumes).
-    public static func unknown(_ total: Int) -> CardinalityEstimate { .init(min: 0, expected: total / 2, max: total) }
-}
-
 /// Errors a user can cause when managing payload indexes.
 public enum PayloadIndexError: Error, Equatable, CustomStringConvertible {
     case invalidFieldName(String)
