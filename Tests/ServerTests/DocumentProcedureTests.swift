@@ -25,8 +25,8 @@ struct DocumentWorld: Sendable {
     let otherCourse: Course
     let betaCourse: Course
 
-    static func make(model: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> DocumentWorld {
-        let world = try await PlatformWorld.make { configuration in
+    static func make(model: Bool = true, tier: Tier = .standard, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> DocumentWorld {
+        let world = try await PlatformWorld.make(tier: tier) { configuration in
             if model { configuration.modelDirectory = ProjectFiles.model }
             configure(&configuration)
         }
@@ -264,7 +264,8 @@ struct DocumentProcedureTests {
 
     @Test("concurrent uploads never charge past the quota: exactly the ones that fit commit, usage equals their sizes")
     func concurrentQuota() async throws {
-        let docs = try await DocumentWorld.make(model: false)
+        // Premium allows 10 files per course, so the quota (room for 5) is what binds.
+        let docs = try await DocumentWorld.make(model: false, tier: .premium)
         let app = try await docs.application()
         let organization = try #require(try docs.world.accounts.organization(id: docs.world.alpha.id))
         let fileBytes = 4096
@@ -288,6 +289,27 @@ struct DocumentProcedureTests {
             #expect(listed.data?["total"] == 5)
         }
         #expect(try docs.world.accounts.organization(id: organization.id)?.storageUsedBytes == before + Int64(5 * fileBytes))
+    }
+
+    @Test("concurrent uploads never pass the tier's files per course: standard allows 3, exactly 3 of 12 commit")
+    func concurrentFileLimit() async throws {
+        let docs = try await DocumentWorld.make(model: false)
+        let app = try await docs.application()
+        try await app.test(.router) { client in
+            let headers = try await docs.world.bearer(docs.world.instructor)
+            let answers = try await withThrowingTaskGroup(of: TRPCAnswer.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        try await client.upload(Data("file number \(index)".utf8), name: "f\(index).txt", mime: "text/plain", course: docs.course, headers: headers)
+                    }
+                }
+                return try await group.reduce(into: [TRPCAnswer]()) { $0.append($1) }
+            }
+            #expect(answers.filter { $0.status == .ok }.count == 3, "\(answers.map(\.status))")
+            #expect(answers.filter { $0.status != .ok }.allSatisfy { $0.errorMessage?.hasPrefix("File upload limit reached.") == true })
+            let listed = try await client.trpcQuery("documents.list", #"{"courseId":"\#(docs.course.id.uuidString.lowercased())"}"#, headers: headers)
+            #expect(listed.data?["total"] == 3)
+        }
     }
 
     @Test("identical bytes in one organisation reuse the indexed chunks (same count, new ids); another organisation shares nothing")

@@ -137,8 +137,11 @@ public final class FileCatalog: Sendable {
         try environment.read { txn in try files(ofCourse: courseID, in: txn) }
     }
 
+    /// Inside a write transaction this includes the transaction's own pending counter deltas: uploads that
+    /// share a group commit see each other's files (the per-course limit holds under concurrency).
     package func count(ofCourse courseID: UUID, in txn: ReadTransaction) throws -> Int {
-        Int(try counters.get(Self.courseFiles(courseID), in: txn) ?? 0)
+        if let write = txn as? WriteTransaction { return Int(try write.counter(Self.courseFiles(courseID), in: counters)) }
+        return Int(try counters.get(Self.courseFiles(courseID), in: txn) ?? 0)
     }
 
     /// Files an organisation holds (`billing.getUsage`'s `fileCount`).
