@@ -11,7 +11,7 @@
 set -euo pipefail
 stem=$1; metric=${2:-cosine}; efs=${3:-64,100}; clients=${4:-32}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$root/.build/release/campus-search
+bin=${CAMPUS_SEARCH_BIN:-$root/.build/release/campus-search}
 work=$(mktemp -d /tmp/campus-http.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pid=

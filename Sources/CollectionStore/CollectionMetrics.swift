@@ -3,20 +3,24 @@ import Metrics
 
 /// swift-metrics instruments for collection operations and the stages of a query.
 ///
-/// - `campus_collection_operation_duration{operation}`: upsert, delete, payload, query, scroll, count.
-/// - `campus_query_stage_duration{stage}`: filter (allow-list planning), search (engine walks),
-///   fusion, fetch (payload and vector read-back).
+/// - `campus_collection_operation_duration_seconds{operation}`: upsert, delete, payload, update_vectors,
+///   delete_vectors, query, scroll, count, retrieve.
+/// - `campus_query_stage_duration_seconds{stage}`: filter (allow-list planning), dense (HNSW or exact walk),
+///   sparse (inverted index), fusion, fetch (payload and vector read-back). Embedding and its cache are the
+///   Embedding room's `campus_embedding_seconds{stage}`.
+/// - `campus_query_results`: points answered per query (histogram).
 /// - `campus_points_written_total`: points upserted.
 enum CollectionMetrics {
     static let operations: [String: Metrics.Timer] = Dictionary(uniqueKeysWithValues:
-        ["upsert", "delete", "payload", "query", "scroll", "count", "retrieve"].map {
-            ($0, Metrics.Timer(label: "campus_collection_operation_duration", dimensions: [("operation", $0)], preferredDisplayUnit: .seconds))
+        ["upsert", "delete", "payload", "update_vectors", "delete_vectors", "query", "scroll", "count", "retrieve"].map {
+            ($0, Metrics.Timer(label: "campus_collection_operation_duration_seconds", dimensions: [("operation", $0)], preferredDisplayUnit: .seconds))
         })
     static let stages: [String: Metrics.Timer] = Dictionary(uniqueKeysWithValues:
-        ["filter", "search", "fusion", "fetch"].map {
-            ($0, Metrics.Timer(label: "campus_query_stage_duration", dimensions: [("stage", $0)], preferredDisplayUnit: .seconds))
+        ["filter", "dense", "sparse", "fusion", "fetch"].map {
+            ($0, Metrics.Timer(label: "campus_query_stage_duration_seconds", dimensions: [("stage", $0)], preferredDisplayUnit: .seconds))
         })
     static let pointsWritten = Counter(label: "campus_points_written_total")
+    static let resultsPerQuery = Recorder(label: "campus_query_results", aggregate: true)
 
     /// Runs `body` and records its duration under the operation's timer.
     @inline(__always)

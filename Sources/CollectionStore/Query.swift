@@ -56,7 +56,9 @@ extension VectorCollection {
 
     /// Runs a query: prefetches (with the root filter ANDed in), then the root ranking, offset, limit.
     public func query(_ request: QueryRequest) throws -> [PointRecord] {
-        try CollectionMetrics.measure("query") { try runQuery(request) }
+        let records = try CollectionMetrics.measure("query") { try runQuery(request) }
+        CollectionMetrics.resultsPerQuery.record(records.count)
+        return records
     }
 
     private func runQuery(_ request: QueryRequest) throws -> [PointRecord] {
@@ -205,7 +207,7 @@ extension VectorCollection {
             }
             let prepared = try prepareDense(raw, config: vectorConfig, name: vectorName)
             let ef = max(ef ?? engineConfig.hnswParameters(for: vectorName).efConstruct, limit)
-            let hits = try CollectionMetrics.stage("search") { try index.search(prepared, limit: limit, ef: ef, exact: exact, filter: allowed) }
+            let hits = try CollectionMetrics.stage("dense") { try index.search(prepared, limit: limit, ef: ef, exact: exact, filter: allowed) }
             return Ranked(hits: hits, higherIsBetter: vectorConfig.distance.higherIsBetter)
         case .sparse(let indices, let values):
             guard let index = sparse[vectorName] else {
@@ -213,7 +215,7 @@ extension VectorCollection {
                 throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
             }
             let (sortedIndices, sortedValues) = try prepareSparse(indices: indices, values: values, name: vectorName)
-            let hits = try CollectionMetrics.stage("search") { try index.search(indices: sortedIndices, values: sortedValues, limit: limit, filter: allowed) }
+            let hits = try CollectionMetrics.stage("sparse") { try index.search(indices: sortedIndices, values: sortedValues, limit: limit, filter: allowed) }
             return Ranked(hits: hits, higherIsBetter: true)
         }
     }

@@ -20,7 +20,7 @@ public func buildApplication(
     logger: Logger? = nil,
     rateLimiter: RateLimiter = RateLimiter()
 ) async throws -> some ApplicationProtocol {
-    CampusMetrics.bootstrap()
+    let metricsOn = CampusMetrics.bootstrap(enabled: configuration.metricsEnabled)
     var logger = logger ?? Logger(label: "campus-search")
     logger.logLevel = configuration.logLevel
 
@@ -43,7 +43,9 @@ public func buildApplication(
     } catch let error as TokenAuthority.SetupError {
         throw DataDirectory.OpenError(description: error.description)
     }
-    let router = buildRouter(dataDirectory: dataDirectory, tokens: tokens, rateLimiter: rateLimiter, configuration: configuration)
+    let router = buildRouter(
+        dataDirectory: dataDirectory, tokens: tokens, rateLimiter: rateLimiter, configuration: configuration, metrics: metricsOn
+    )
     let idle = configuration.idleTimeout.components
     return Application(
         router: router,
@@ -64,19 +66,22 @@ public func buildApplication(
 }
 
 func buildRouter(
-    dataDirectory: DataDirectory, tokens: TokenAuthority, rateLimiter: RateLimiter, configuration: ServerConfiguration
+    dataDirectory: DataDirectory, tokens: TokenAuthority, rateLimiter: RateLimiter, configuration: ServerConfiguration,
+    metrics: Bool = true
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let live = LiveStats()
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: RequestObservationMiddleware(slowThresholdMilliseconds: configuration.slowRequestMilliseconds, live: live))
+    router.add(middleware: RequestObservationMiddleware(
+        slowThresholdMilliseconds: configuration.slowRequestMilliseconds, live: live, recordsMetrics: metrics
+    ))
     let qdrant = QdrantAPI(
         registry: dataDirectory.collections, maxBodyBytes: configuration.maxBodyBytes,
         inference: InferenceResolver(embedders: dataDirectory.embedders, unavailableReason: dataDirectory.embeddingUnavailableReason)
     )
     router.addRoutes(ServiceController().routes)
     router.addRoutes(HealthController(dataDirectory: dataDirectory).routes)
-    router.addRoutes(MetricsController(dataDirectory: dataDirectory).routes)
+    if metrics { router.addRoutes(MetricsController(dataDirectory: dataDirectory).routes) }
     router.addRoutes(OpenAPIController().routes)
     router.addRoutes(CollectionsController(api: qdrant).routes, atPath: "collections")
     router.addRoutes(CollectionsController(api: qdrant).rootRoutes)

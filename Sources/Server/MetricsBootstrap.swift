@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The process-wide Prometheus registry behind swift-metrics.
 ///
@@ -9,9 +10,16 @@ import Prometheus
 /// (`http.server.request.duration` → `http_server_request_duration`), and duration histograms get
 /// buckets from 50 µs to 10 s, fine enough for a sub-millisecond search path (the Jobs room's
 /// `campus_job_duration_seconds` and `campus_job_wait_seconds` get buckets from 1 ms to 10 minutes).
+///
+/// With metrics off (`ServerConfiguration.metricsEnabled`), swift-metrics gets its no-op backend instead and
+/// the registry stays empty. The first `bootstrap(enabled:)` of the process decides; later calls only read it.
 public enum CampusMetrics {
-    public static let registry: PrometheusCollectorRegistry = {
-        let registry = PrometheusCollectorRegistry()
+    public static let registry = PrometheusCollectorRegistry()
+
+    /// nil until the process has bootstrapped swift-metrics; then whether it records.
+    private static let decision = Mutex<Bool?>(nil)
+
+    private static func prometheusFactory() -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
@@ -31,17 +39,30 @@ public enum CampusMetrics {
         factory.valueHistogramBuckets["http_server_request_size_bytes"] = byteBuckets
         factory.valueHistogramBuckets["http_server_response_size_bytes"] = byteBuckets
         factory.valueHistogramBuckets["campus_trpc_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128]
+        factory.valueHistogramBuckets["campus_query_results"] = [0, 1, 5, 10, 20, 50, 100, 1_000, 10_000]
         factory.nameAndLabelSanitizer = { name, labels in
             (sanitize(name), labels.map { (sanitize($0.0), $0.1) })
         }
-        MetricsSystem.bootstrap(factory)
-        return registry
-    }()
+        return factory
+    }
 
     static let byteBuckets: [Double] = (0...11).map { 64 * pow(4, Double($0)) }
 
-    /// Makes sure the registry is bootstrapped; call before creating any metric.
-    public static func bootstrap() { _ = registry }
+    /// Bootstraps swift-metrics once per process (Prometheus when `enabled`, else no-op) and answers whether
+    /// metrics are recorded; call before creating any metric.
+    @discardableResult
+    public static func bootstrap(enabled: Bool = true) -> Bool {
+        decision.withLock { decision in
+            if let decided = decision { return decided }
+            if enabled {
+                MetricsSystem.bootstrap(prometheusFactory())
+            } else {
+                MetricsSystem.bootstrap(NOOPMetricsHandler.instance)
+            }
+            decision = enabled
+            return enabled
+        }
+    }
 
     static func sanitize(_ name: String) -> String {
         var out = ""

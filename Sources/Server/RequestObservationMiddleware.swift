@@ -20,16 +20,18 @@ struct RequestObservationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let thresholdNanoseconds: UInt64
     let live: LiveStats
-    private let instruments = HTTPInstruments()
+    /// nil with metrics off: then only the request log and the slow-request warning remain.
+    private let instruments: HTTPInstruments?
 
-    init(slowThresholdMilliseconds: Double, live: LiveStats) {
+    init(slowThresholdMilliseconds: Double, live: LiveStats, recordsMetrics: Bool = true) {
         thresholdNanoseconds = UInt64(max(0, slowThresholdMilliseconds) * 1_000_000)
         self.live = live
+        instruments = recordsMetrics ? HTTPInstruments() : nil
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        instruments.active.increment()
+        instruments?.active.increment()
         let requestBytes = request.headers[.contentLength].flatMap { Int($0) } ?? 0
         do {
             var response = try await next(request, context)
@@ -43,9 +45,11 @@ struct RequestObservationMiddleware: RouterMiddleware {
                 let end = ContinuousClock.now
                 let nanos = Self.nanoseconds(end - start)
                 let responseBytes = knownLength ?? counted.value
-                instruments.record(route: route, method: request.method.rawValue, status: status, nanoseconds: nanos,
-                                   requestBytes: requestBytes, responseBytes: responseBytes)
-                live.record(kind: .route, name: "\(request.method.rawValue) \(route)", nanoseconds: nanos, failed: status >= 500)
+                if let instruments {
+                    instruments.record(route: route, method: request.method.rawValue, status: status, nanoseconds: nanos,
+                                       requestBytes: requestBytes, responseBytes: responseBytes)
+                    live.record(kind: .route, name: "\(request.method.rawValue) \(route)", nanoseconds: nanos, failed: status >= 500)
+                }
                 Self.log(context: context, request: request, route: route, status: status, nanos: nanos,
                          handlerNanos: Self.nanoseconds(handlerDone - start), responseBytes: responseBytes, threshold: thresholdNanoseconds)
             }
@@ -70,9 +74,11 @@ struct RequestObservationMiddleware: RouterMiddleware {
             let status = Int((error as? any HTTPResponseError)?.status.code ?? 500)
             let route = context.endpointPath ?? "unmatched"
             let nanos = Self.nanoseconds(ContinuousClock.now - start)
-            instruments.record(route: route, method: request.method.rawValue, status: status, nanoseconds: nanos,
-                               requestBytes: requestBytes, responseBytes: 0)
-            live.record(kind: .route, name: "\(request.method.rawValue) \(route)", nanoseconds: nanos, failed: status >= 500)
+            if let instruments {
+                instruments.record(route: route, method: request.method.rawValue, status: status, nanoseconds: nanos,
+                                   requestBytes: requestBytes, responseBytes: 0)
+                live.record(kind: .route, name: "\(request.method.rawValue) \(route)", nanoseconds: nanos, failed: status >= 500)
+            }
             Self.log(context: context, request: request, route: route, status: status, nanos: nanos, handlerNanos: nanos,
                      responseBytes: 0, threshold: thresholdNanoseconds)
             throw error

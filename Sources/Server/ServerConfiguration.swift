@@ -15,7 +15,8 @@ import Logging
 /// - `logLevel` (Logger.Level, `CAMPUS_SEARCH_LOG_LEVEL`, default `info`): trace … critical.
 /// - `modelDirectory` (String, `CAMPUS_SEARCH_MODEL_DIR`, default `./data/models/all-MiniLM-L6-v2`): the native
 ///   embedding model; when its files are missing the server still starts and only `qdrant/bm25` inference works.
-/// - `embeddingThreads` (Int, `CAMPUS_SEARCH_EMBEDDING_THREADS`, default 1): OpenBLAS threads per embedding batch.
+/// - `embeddingThreads` (Int, `CAMPUS_SEARCH_EMBEDDING_THREADS`, default 1): embedding workers, each running one
+///   batch of texts at a time (OpenBLAS itself runs single-threaded inside each).
 /// - `checkpointInterval` (Duration, `CAMPUS_SEARCH_CHECKPOINT_SECONDS`, default 60 s): how often HNSW
 ///   graphs with new writes are persisted; also done at graceful shutdown.
 /// - `slowRequestMilliseconds` (Double, `CAMPUS_SEARCH_SLOW_REQUEST_MS`, default 500): requests slower
@@ -46,6 +47,10 @@ import Logging
 /// - `dashboardEnabled` (Bool, `CAMPUS_SEARCH_DASHBOARD`, `on` or `off` (also `1` / `0`), default `on`): serve
 ///   `GET /dashboard` and `/dashboard/api/…`; off, they answer 404. Read-only panels are open to loopback clients,
 ///   others need a superadmin Bearer token, and job actions (retry, cancel) always do.
+/// - `metricsEnabled` (Bool, `CAMPUS_SEARCH_METRICS`, `on` or `off` (also `1` / `0`), default `on`): off, no metric
+///   is recorded anywhere (swift-metrics gets its no-op backend), `/metrics` answers 404 and the dashboard's live
+///   request charts stay empty; for measuring what the metrics cost (an A/B with `bench http`). Decided once per
+///   process: the first application built fixes it.
 /// - `trustForwardedFor` (Bool, `CAMPUS_SEARCH_TRUST_PROXY`, `1` or `0`, default `0`): take the client address for
 ///   rate limits from `X-Forwarded-For` / `X-Real-IP` / `CF-Connecting-IP` (only behind a proxy that sets them).
 public struct ServerConfiguration: Sendable, Equatable {
@@ -58,6 +63,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var slowRequestMilliseconds: Double = 500
     public var modelDirectory: String = "./data/models/all-MiniLM-L6-v2"
     public var embeddingThreads: Int = 1
+    public var metricsEnabled: Bool = true
     /// How often HNSW graphs with new writes are checkpointed (and once at graceful shutdown).
     public var checkpointInterval: Duration = .seconds(60)
     public var concurrencyOnEventLoops: Bool = true
@@ -202,6 +208,13 @@ public struct ServerConfiguration: Sendable, Equatable {
             case "on", "1": dashboardEnabled = true
             case "off", "0": dashboardEnabled = false
             default: throw InvalidValue(key: "CAMPUS_SEARCH_DASHBOARD", value: flag, expected: "on or off")
+            }
+        }
+        if let flag = environment["CAMPUS_SEARCH_METRICS"] {
+            switch flag.lowercased() {
+            case "on", "1": metricsEnabled = true
+            case "off", "0": metricsEnabled = false
+            default: throw InvalidValue(key: "CAMPUS_SEARCH_METRICS", value: flag, expected: "on or off")
             }
         }
         if let flag = environment["CAMPUS_SEARCH_NIO_EXECUTOR"] {

@@ -38,6 +38,10 @@ struct DashboardTests {
                 let panel = try await get(client, "/dashboard/api/\(path)", root).0
                 #expect(panel == .ok, "\(path)")
             }
+            // The search cache's row comes from the cache itself: nothing searched yet in this data directory.
+            let search = try await get(client, "/dashboard/api/caches", root).1?["result"]?["caches"]?.arrayValue?.first { $0["name"] == "search" }
+            #expect(search?["hits"]?.numberValue == 0 && search?["misses"]?.numberValue == 0 && search?["entries"]?.numberValue == 0)
+            #expect(search?["hit_rate"] == .null)
             do { let got = try await get(client, "/dashboard/api/routes?window=5", root).0; #expect(got == .badRequest) }
             do { let got = try await get(client, "/dashboard/api/routes?window=abc", root).0; #expect(got == .badRequest) }
             try await client.execute(uri: "/dashboard/api/jobs/nope/cancel", method: .post) { #expect($0.status == .unauthorized) }

@@ -167,6 +167,10 @@ struct ObservabilityTests {
         #expect(try ServerConfiguration(environment: ["CAMPUS_SEARCH_DASHBOARD": "off"]).dashboardEnabled == false)
         #expect(try ServerConfiguration(environment: [:]).dashboardEnabled == true)
         #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration(environment: ["CAMPUS_SEARCH_DASHBOARD": "maybe"]) }
+        #expect(try ServerConfiguration(environment: [:]).metricsEnabled == true)
+        #expect(try ServerConfiguration(environment: ["CAMPUS_SEARCH_METRICS": "OFF"]).metricsEnabled == false)
+        #expect(try ServerConfiguration(environment: ["CAMPUS_SEARCH_METRICS": "1"]).metricsEnabled == true)
+        #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration(environment: ["CAMPUS_SEARCH_METRICS": "none"]) }
     }
 }
 

@@ -57,6 +57,28 @@ public final class CourseSearch: Sendable {
     private let evictionsCounter = Counter(label: "campus_cache_evictions_total", dimensions: [("cache", "search")])
     private let entries = Gauge(label: "campus_cache_entries", dimensions: [("cache", "search")])
     private let cacheBytes = Gauge(label: "campus_cache_bytes", dimensions: [("cache", "search")])
+    private let counts = CacheCounts()
+
+    /// The result cache's figures since start, read directly (the dashboard) rather than from `/metrics`.
+    public struct CacheStatistics: Sendable, Equatable {
+        public var hits: Int
+        public var misses: Int
+        public var evictions: Int
+        public var entries: Int
+        public var bytes: Int
+    }
+
+    public var cacheStatistics: CacheStatistics {
+        let (entries, bytes) = cache.withLock { ($0.count, $0.bytes) }
+        return CacheStatistics(hits: counts.hits.load(ordering: .relaxed), misses: counts.misses.load(ordering: .relaxed),
+                               evictions: counts.evictions.load(ordering: .relaxed), entries: entries, bytes: bytes)
+    }
+
+    final class CacheCounts: Sendable {
+        let hits = Atomic<Int>(0)
+        let misses = Atomic<Int>(0)
+        let evictions = Atomic<Int>(0)
+    }
 
     struct CacheKey: Hashable, Sendable {
         var courseID: UUID
@@ -99,10 +121,12 @@ public final class CourseSearch: Sendable {
         let now = Date().timeIntervalSince1970
         if let answer = cache.withLock({ $0.get(key, now: now) }) {
             hits.increment()
+            counts.hits.add(1, ordering: .relaxed)
             return Result(hits: answer.hits, searchType: answer.searchType, embeddingMilliseconds: 0, searchMilliseconds: answer.searchMilliseconds,
                           cached: true, filtersApplied: filtersApplied)
         }
         misses.increment()
+        counts.misses.add(1, ordering: .relaxed)
         guard let embedder else {
             // The reason (a path on the server) stays in the start-up log; the client learns what is missing.
             throw WorkflowError.unavailable("Search failed: the embedding model is not available on this server")
@@ -128,7 +152,10 @@ public final class CourseSearch: Sendable {
             cache.set(key, answer, cost: cost, now: now)
             return (cache.count, cache.bytes, cache.evictions - before)
         }
-        if evictions > 0 { evictionsCounter.increment(by: evictions) }
+        if evictions > 0 {
+            evictionsCounter.increment(by: evictions)
+            counts.evictions.add(evictions, ordering: .relaxed)
+        }
         entries.record(count)
         cacheBytes.record(bytes)
         return Result(hits: found, searchType: type, embeddingMilliseconds: embeddingMs, searchMilliseconds: searchMs, cached: false,
