@@ -49,7 +49,13 @@ for f in "$WORK"/tests/congruence_tests/test_*.py; do
   fl=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+'); fl=${fl:-0}
   e=$(echo "$line" | grep -oE '[0-9]+ error' | grep -oE '[0-9]+'); e=${e:-0}
   s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+'); s=${s:-0}
-  [ -z "$line" ] && e=1   # timed out or collection crashed
+  if [ -z "$line" ]; then
+    # Timed out (or crashed): count pytest's progress characters so far, and one error for the rest.
+    prog=$(grep -E '^[.FEsx]+( +\[ *[0-9]+%\])?$' "$log" | sed 's/ .*//' | tr -d '\n')
+    p=$(printf '%s' "$prog" | tr -cd '.' | wc -c); fl=$(printf '%s' "$prog" | tr -cd 'F' | wc -c)
+    s=$(printf '%s' "$prog" | tr -cd 's' | wc -c); e=1
+    name="$name (timed out after ${PER_FILE_TIMEOUT}s)"
+  fi
   echo "| $name | $p | $fl | $e | $s |" >> "$OUT"
   TP=$((TP+p)); TF=$((TF+fl)); TE=$((TE+e)); TS=$((TS+s))
   if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS"; cp "$log" "$KEEP_LOGS/"; fi
