@@ -4,7 +4,7 @@
 # checkout of qdrant-client's tests at v1.18.0 (QC_TESTS, default /tmp/qc118/tests; extract with
 # `git --git-dir=<qdrant-client git dir> archive v1.18.0 tests | tar -x -C /tmp/qc118`).
 # Only PyPI is used: qdrant-client==1.18.0, pytest, pytest-timeout, numpy go into a venv.
-# Usage: Tests/compat/qdrant_client_suite.sh [PORT] [OUT.md]
+# Usage: Tests/compat/qdrant_client_suite.sh [PORT] [OUT.md]   (ONLY=test_count.py runs one file; KEEP_LOGS=dir keeps pytest logs)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PORT="${1:-6399}"
@@ -38,7 +38,7 @@ DESELECT='not grpc and not shard_key and not cluster'
 echo "| file | passed | failed | errors | skipped |" > "$OUT"
 echo "| --- | --- | --- | --- | --- |" >> "$OUT"
 TP=0; TF=0; TE=0; TS=0
-for f in "$WORK"/tests/congruence_tests/test_*.py; do
+for f in "$WORK"/tests/congruence_tests/${ONLY:-test_*.py}; do
   name=$(basename "$f")
   [ "$name" = test_common.py ] && continue
   log="$WORK/$name.log"
