@@ -188,4 +188,35 @@ struct FilterEvaluationTests {
         // Split first, then lowercase (İ lowercases to i + a combining dot, which stays in the token).
         #expect(TextTokenizer.tokens(of: "İstanbul, Köln") == ["i\u{307}stanbul", "köln"])
     }
+
+    @Test("match text_any: some query token is a token of one string value")
+    func textAny() throws {
+        func any(_ query: String) -> String { must(#"{"key": "title", "match": {"text_any": "\#(query)"}}"#) }
+        #expect(try check(any("cheese burger"), #"{"title": "Burgers and Fries"}"#) == false)
+        #expect(try check(any("cheese fries"), #"{"title": "Burgers and Fries"}"#))
+        #expect(try check(any("FRIES"), #"{"title": ["x", "burgers and fries"]}"#))
+        #expect(try !check(any(""), #"{"title": "fries"}"#))
+        #expect(try !check(any("fries"), #"{"title": 5}"#))
+        #expect(try !check(any("fries"), #"{}"#))
+        let filter = try decodeFilter(any("a b"))
+        #expect(try decodeFilter(String(decoding: JSONEncoder().encode(filter), as: UTF8.self)) == filter)
+    }
+
+    @Test("datetime ranges: RFC 3339 bounds against string payloads, offsets honoured, numbers never match")
+    func datetimeRange() throws {
+        func range(_ bounds: String) -> String { must(#"{"key": "t", "range": {\#(bounds)}}"#) }
+        let p = #"{"t": "2024-03-01T10:00:00Z"}"#
+        #expect(try check(range(#""gte": "2024-03-01T10:00:00Z""#), p))
+        #expect(try !check(range(#""gt": "2024-03-01T10:00:00Z""#), p))
+        #expect(try check(range(#""lt": "2024-03-01T11:00:00+00:00""#), p))
+        #expect(try !check(range(#""lt": "2024-03-01T11:00:00+02:00""#), p))  // 09:00 UTC
+        #expect(try check(range(#""gt": "2024-02-29", "lte": "2024-03-01 10:00:00""#), p))
+        #expect(try check(range(#""gt": "2024-01-01T00:00:00.5Z""#), #"{"t": ["x", "2024-01-01T00:00:00.600Z"]}"#))
+        #expect(try !check(range(#""gt": "2024-01-01""#), #"{"t": 1e18}"#))
+        #expect(try !check(range(#""gt": "2024-01-01""#), #"{"t": "not a date"}"#))
+        let filter = try decodeFilter(range(#""gte": "2024-03-01T10:20:30.000123+01:00""#))
+        let encoded = String(decoding: try JSONEncoder().encode(filter), as: UTF8.self)
+        #expect(encoded.contains("2024-03-01T09:20:30.000123Z"), "\(encoded)")
+        #expect(try decodeFilter(encoded) == filter)
+    }
 }

@@ -351,6 +351,30 @@ struct PayloadIndexTests {
         #expect(ids("swift") == [0, 1, 3])
     }
 
+    @Test("a datetime index answers datetime ranges exactly, without payload reads, as brute force does")
+    func datetimeIndex() throws {
+        let values: [JSONValue] = [
+            .string("2024-01-01T00:00:00Z"), .string("2024-01-01T01:00:00+02:00"), .string("2024-06-30"),
+            .array([.string("2023-01-01"), .string("2025-01-01 12:00:00")]), .string("not a date"), .int(5), .null,
+        ]
+        let points = TestPoints(points: values.enumerated().map { (.number(UInt64($0.offset)), ["t": $0.element]) })
+        let set = PayloadIndexSet()
+        try set.createIndex(field: "t", schema: PayloadFieldSchema(.datetime), points: points.pairs)
+        #expect(set.schema["t"]?.points == 4)
+        func ids(_ range: DatetimeRange) -> [UInt32] {
+            let filter = Filter(must: [.field(FieldCondition(key: PayloadPath("t")!, predicate: .datetimeRange(range)))])
+            var reads = 0
+            let got = set.allowList(for: filter, capacity: points.capacity, liveIDs: points.live, payloadOf: { reads += 1; return points.payloadOf($0) })
+            #expect(got.ids == points.bruteForce { filter.matches(id: $0, payload: $1) })
+            #expect(reads == 0)
+            return got.ids
+        }
+        let jan1 = DateTime.microseconds("2024-01-01")!
+        #expect(ids(DatetimeRange(gte: jan1)) == [0, 2, 3])
+        #expect(ids(DatetimeRange(lt: jan1)) == [1, 3])  // 2023-12-31T23:00Z, and 2023-01-01
+        #expect(ids(DatetimeRange(gt: jan1, lt: DateTime.microseconds("2024-12-31")!)) == [2])
+    }
+
     @Test("payload_schema reports types, params and indexed point counts; indexes drop and rebuild")
     func schema() throws {
         let points = TestPoints(points: try WireFilters.points.map { ($0.0, try payload($0.1)) }
@@ -394,7 +418,7 @@ struct PayloadIndexTests {
         #expect(text.type == .text && text.params?["tokenizer"] == .string("word"))
         #expect(try JSONDecoder().decode(PayloadFieldSchema.self, from: JSONEncoder().encode(text)) == text)
         #expect(String(decoding: try JSONEncoder().encode(PayloadFieldSchema(.uuid)), as: UTF8.self) == #""uuid""#)
-        for bad in [#""geo""#, #""keywrd""#, #"{"tokenizer": "word"}"#, "3", #"["keyword"]"#] {
+        for bad in [#""geo""#, #""datetim""#, #""keywrd""#, #"{"tokenizer": "word"}"#, "3", #"["keyword"]"#] {
             #expect(throws: DecodingError.self, "\(bad)") { try decode(bad) }
         }
     }

@@ -17,6 +17,40 @@ struct QdrantCompatTests {
         }
     }
 
+    @Test("filters match.text_any and datetime ranges (with and without a datetime index); bad bounds 400")
+    func textAnyAndDatetime() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await client.ok(.put, "/collections/d", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
+            let docs = [("burgers and fries", "2024-01-01T00:00:00Z"), ("cheese pizza", "2024-03-01T12:30:00+01:00"),
+                        ("fresh salad", "2024-06-30"), ("fries only", "not a date")]
+            for (i, (title, at)) in docs.enumerated() {
+                try await client.ok(.put, "/collections/d/points?wait=true", """
+                    {"points":[{"id":\(i + 1),"vector":[1,\(i)],"payload":{"title":"\(title)","at":"\(at)"}}]}
+                    """)
+            }
+            func ids(_ filter: String) async throws -> [JSONValue] {
+                let page = try await client.ok(.post, "/collections/d/points/scroll", #"{"limit":10,"filter":"# + filter + "}")
+                return page["points"]?.arrayValue?.compactMap { $0["id"] } ?? []
+            }
+            let textAny = #"{"must":[{"key":"title","match":{"text_any":"FRIES pizza"}}]}"#
+            #expect(try await ids(textAny) == [.int(1), .int(2), .int(4)])
+            let range = #"{"must":[{"key":"at","range":{"gt":"2024-01-01T00:00:00Z","lte":"2024-06-30T00:00:00+00:00"}}]}"#
+            #expect(try await ids(range) == [.int(2), .int(3)])
+            try await client.ok(.put, "/collections/d/index?wait=true", #"{"field_name":"at","field_schema":"datetime"}"#)
+            #expect(try await ids(range) == [.int(2), .int(3)])
+            let info = try await client.ok(.get, "/collections/d")
+            #expect(info["payload_schema"]?["at"]?["data_type"] == .string("datetime"))
+            #expect(info["payload_schema"]?["at"]?["points"] == .int(3))
+            let count = try await client.ok(.post, "/collections/d/points/count", #"{"filter":{"must":[{"key":"at","range":{"lt":"2024-02-01"}}]},"exact":true}"#)
+            #expect(count["count"] == .int(1))
+            try await client.refused(.post, "/collections/d/points/scroll", #"{"filter":{"must":[{"key":"at","range":{"gt":"2024-02-30"}}]}}"#, status: .badRequest, "RFC 3339")
+            try await client.refused(.post, "/collections/d/points/scroll", #"{"filter":{"must":[{"key":"at","range":{"gt":"2024-01-01","lt":3}}]}}"#, status: .badRequest, "all numbers")
+            try await client.refused(.post, "/collections/d/points/scroll", #"{"filter":{"must":[{"key":"title","match":{"text_any":["a"]}}]}}"#, status: .badRequest, "text_any")
+            try await client.refused(.put, "/collections/d/index", #"{"field_name":"g","field_schema":"geo"}"#, status: .badRequest, "geo")
+        }
+    }
+
     @Test("nested payload selectors include and exclude only the sub-key")
     func selectors() async throws {
         let app = try await buildApplication(testConfiguration())

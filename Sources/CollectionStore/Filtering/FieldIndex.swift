@@ -48,7 +48,7 @@ final class FieldIndex {
     }
 
     var type: PayloadSchemaType { schema.type }
-    private var isNumeric: Bool { type == .integer || type == .float }
+    private var isNumeric: Bool { type == .integer || type == .float || type == .datetime }
 
     // MARK: Writing
 
@@ -85,7 +85,7 @@ final class FieldIndex {
         newKeys = newKeys.uniqued()
         newNumbers = newNumbers.uniqued()
         let indexed: Bool = switch type {
-        case .float: !newNumbers.isEmpty
+        case .float, .datetime: !newNumbers.isEmpty
         case .integer: newKeys.contains { if case .int = $0 { true } else { false } }
         default: !newKeys.isEmpty
         }
@@ -151,6 +151,8 @@ final class FieldIndex {
             keys.append(.bool(b))
         case (.text, .string(let s)):
             for t in TextTokenizer.tokens(of: s) { keys.append(.token(t)) }
+        case (.datetime, .string(let s)):
+            if let micros = DateTime.microseconds(s) { numbers.append(Double(micros)) }
         default:
             break
         }
@@ -193,6 +195,8 @@ final class FieldIndex {
             bools[b]?.forEach(body)
         case (.integer, .range(let range)), (.float, .range(let range)):
             sortedNumbers.forEachID(in: range, body)
+        case (.datetime, .datetimeRange(let range)):
+            sortedNumbers.forEachID(in: range.asNumberRange, body)
         case (.text, .match(.text(let text))):
             let wanted = Array(Set(TextTokenizer.tokens(of: text)))
             let lists = wanted.map { tokens[$0] ?? PostingList() }.sorted { $0.count < $1.count }
@@ -228,6 +232,8 @@ final class FieldIndex {
             return (bools[b]?.count ?? 0, true)
         case (.integer, .range(let range)), (.float, .range(let range)):
             return (sortedNumbers.count(in: range), false)
+        case (.datetime, .datetimeRange(let range)):
+            return (sortedNumbers.count(in: range.asNumberRange), false)
         case (.text, .match(.text(let text))):
             let wanted = Set(TextTokenizer.tokens(of: text))
             return (wanted.map { tokens[$0]?.count ?? 0 }.min() ?? 0, wanted.count <= 1 && multiStringPoints == 0)

@@ -112,6 +112,36 @@ public enum FieldPredicate: Hashable, Sendable {
     case match(Match)
     case range(NumberRange)
     case valuesCount(ValuesCount)
+    /// `range` with RFC 3339 bounds: some string value that parses as a datetime (see `DateTime`) is inside.
+    case datetimeRange(DatetimeRange)
+}
+
+/// A `range` whose bounds were RFC 3339 strings, as microseconds since the Unix epoch.
+public struct DatetimeRange: Hashable, Sendable {
+    public var gt: Int64?
+    public var gte: Int64?
+    public var lt: Int64?
+    public var lte: Int64?
+
+    public init(gt: Int64? = nil, gte: Int64? = nil, lt: Int64? = nil, lte: Int64? = nil) {
+        self.gt = gt
+        self.gte = gte
+        self.lt = lt
+        self.lte = lte
+    }
+
+    public func contains(_ x: Int64) -> Bool {
+        if let lt, !(x < lt) { return false }
+        if let gt, !(x > gt) { return false }
+        if let lte, !(x <= lte) { return false }
+        if let gte, !(x >= gte) { return false }
+        return true
+    }
+
+    /// The same bounds as a `NumberRange` over microseconds (exact: microsecond datetimes fit a Double's 53 bits).
+    public var asNumberRange: NumberRange {
+        NumberRange(gt: gt.map(Double.init), gte: gte.map(Double.init), lt: lt.map(Double.init), lte: lte.map(Double.init))
+    }
 }
 
 /// `match` in its Qdrant forms.
@@ -125,6 +155,8 @@ public enum Match: Hashable, Sendable {
     /// Full-text: every token of the query (see `TextTokenizer`) is a token of one string value;
     /// a query without tokens matches nothing. Indexed or not, the answer is the same.
     case text(String)
+    /// Full-text: some token of the query is a token of one string value; no query token, no match.
+    case textAny(String)
 }
 
 /// The value of `match.value`.

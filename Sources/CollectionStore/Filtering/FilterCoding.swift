@@ -207,7 +207,13 @@ extension FieldCondition: Codable {
         }
         var predicates: [FieldPredicate] = []
         if let match = try container.decodeIfPresent(Match.self, forKey: Key("match")) { predicates.append(.match(match)) }
-        if let range = try container.decodeIfPresent(NumberRange.self, forKey: Key("range")) { predicates.append(.range(range)) }
+        if container.contains(Key("range")), try !container.decodeNil(forKey: Key("range")) {
+            if let datetime = try container.decode(RangeBounds.self, forKey: Key("range")).datetime {
+                predicates.append(.datetimeRange(datetime))
+            } else {
+                predicates.append(.range(try container.decode(NumberRange.self, forKey: Key("range"))))
+            }
+        }
         if let count = try container.decodeIfPresent(ValuesCount.self, forKey: Key("values_count")) { predicates.append(.valuesCount(count)) }
         guard predicates.count == 1 else {
             throw DecodingError.dataCorrupted(.init(
@@ -226,6 +232,7 @@ extension FieldCondition: Codable {
         case .match(let match): try container.encode(match, forKey: Key("match"))
         case .range(let range): try container.encode(range, forKey: Key("range"))
         case .valuesCount(let count): try container.encode(count, forKey: Key("values_count"))
+        case .datetimeRange(let range): try container.encode(range, forKey: Key("range"))
         }
     }
 }
@@ -233,13 +240,13 @@ extension FieldCondition: Codable {
 extension Match: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
-        let known = container.allKeys.filter { ["value", "any", "except", "text"].contains($0.stringValue) }
+        let known = container.allKeys.filter { ["value", "any", "except", "text", "text_any"].contains($0.stringValue) }
         guard known.count == 1, let key = known.first else {
-            let unsupported = container.allKeys.first { ["text_any", "phrase", "prefix"].contains($0.stringValue) }
+            let unsupported = container.allKeys.first { ["phrase", "prefix"].contains($0.stringValue) }
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
                 debugDescription: unsupported.map { "`match.\($0.stringValue)` is not supported" }
-                    ?? "`match` takes exactly one of `value`, `any`, `except` or `text`"))
+                    ?? "`match` takes exactly one of `value`, `any`, `except`, `text` or `text_any`"))
         }
         switch key.stringValue {
         case "value":
@@ -255,6 +262,8 @@ extension Match: Codable {
             }
         case "text":
             self = .text(try container.decode(String.self, forKey: key))
+        case "text_any":
+            self = .textAny(try container.decode(String.self, forKey: key))
         default:
             let list: MatchList
             if let strings = try? container.decode([String].self, forKey: key) {
@@ -279,6 +288,7 @@ extension Match: Codable {
         case .any(let list): try list.encode(in: &container, forKey: Key("any"))
         case .except(let list): try list.encode(in: &container, forKey: Key("except"))
         case .text(let t): try container.encode(t, forKey: Key("text"))
+        case .textAny(let t): try container.encode(t, forKey: Key("text_any"))
         }
     }
 }
@@ -306,7 +316,7 @@ extension NumberRange: Codable {
             }
             if (try? container.decode(String.self, forKey: key)) != nil {
                 throw DecodingError.dataCorruptedError(
-                    forKey: key, in: container, debugDescription: "datetime ranges are not supported; range bounds must be numbers")
+                    forKey: key, in: container, debugDescription: "range bounds must be all numbers or all RFC 3339 datetime strings")
             }
             throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "range bound `\(name)` must be a number")
         }
@@ -343,5 +353,42 @@ extension ValuesCount: Codable {
         try container.encodeIfPresent(gte, forKey: Key("gte"))
         try container.encodeIfPresent(lt, forKey: Key("lt"))
         try container.encodeIfPresent(lte, forKey: Key("lte"))
+    }
+}
+
+/// Peeks at a `range` object: when any bound is a string, all bounds must be RFC 3339 datetimes
+/// and `datetime` holds them; otherwise `datetime` is nil and the range is numeric.
+private struct RangeBounds: Decodable {
+    var datetime: DatetimeRange?
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        let names = ["gt", "gte", "lt", "lte"]
+        let hasString = names.contains { (try? container.decode(String.self, forKey: Key($0))) != nil }
+        guard hasString else { datetime = nil; return }
+        func bound(_ name: String) throws -> Int64? {
+            let key = Key(name)
+            guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
+            guard let text = try? container.decode(String.self, forKey: key) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container, debugDescription: "range bounds must be all numbers or all RFC 3339 datetime strings")
+            }
+            guard let micros = DateTime.microseconds(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container,
+                    debugDescription: "range bound `\(name)`: `\(text)` is not an RFC 3339 datetime (like `2024-03-01T10:20:30Z`)")
+            }
+            return micros
+        }
+        datetime = DatetimeRange(gt: try bound("gt"), gte: try bound("gte"), lt: try bound("lt"), lte: try bound("lte"))
+    }
+}
+
+extension DatetimeRange: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for (name, value) in [("gt", gt), ("gte", gte), ("lt", lt), ("lte", lte)] {
+            if let value { try container.encode(DateTime.rfc3339(micros: value), forKey: Key(name)) }
+        }
     }
 }

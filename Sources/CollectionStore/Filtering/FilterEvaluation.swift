@@ -95,6 +95,12 @@ enum FilterEvaluator {
         case .range(let range):
             if case .array(let elements) = value { return elements.contains { $0.numberValue.map(range.contains) ?? false } }
             return value.numberValue.map(range.contains) ?? false
+        case .datetimeRange(let range):
+            var hit = false
+            value.forEachFlattened { v in
+                if !hit, case .string(let text) = v, let micros = DateTime.microseconds(text), range.contains(micros) { hit = true }
+            }
+            return hit
         }
     }
 
@@ -131,6 +137,12 @@ enum FilterEvaluator {
             guard !wanted.isEmpty else { return false }
             let have = TextTokenizer.tokens(of: v)
             return wanted.allSatisfy(have.contains)
+        case .textAny(let text):
+            guard case .string(let v) = value else { return false }
+            let wanted = TextTokenizer.tokens(of: text)
+            guard !wanted.isEmpty else { return false }
+            let have = Set(TextTokenizer.tokens(of: v))
+            return wanted.contains(where: have.contains)
         }
     }
 }

@@ -1,7 +1,7 @@
 import JSON
 import Foundation
 
-/// The payload index types CampusSearch supports (Qdrant's `PayloadSchemaType` minus geo and datetime).
+/// The payload index types CampusSearch supports (Qdrant's `PayloadSchemaType` minus geo).
 public enum PayloadSchemaType: String, Codable, Sendable, CaseIterable {
     /// Exact string values; answers `match.value` / `match.any` with strings.
     case keyword
@@ -15,6 +15,8 @@ public enum PayloadSchemaType: String, Codable, Sendable, CaseIterable {
     case uuid
     /// Lowercased alphanumeric tokens of strings; answers `match.text`.
     case text
+    /// RFC 3339 datetime strings, as microseconds; answers datetime `range`.
+    case datetime
 }
 
 /// `field_schema` of `PUT /collections/{c}/index`: a bare type name (`"keyword"`) or the object
@@ -48,7 +50,7 @@ public struct PayloadFieldSchema: Hashable, Sendable, Codable {
     private static func type(named name: String, container: any SingleValueDecodingContainer) throws -> PayloadSchemaType {
         if let type = PayloadSchemaType(rawValue: name) { return type }
         let expected = PayloadSchemaType.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
-        let message = ["geo", "datetime"].contains(name)
+        let message = ["geo"].contains(name)
             ? "payload index type `\(name)` is not supported; expected one of \(expected)"
             : "unknown variant `\(name)`, expected one of \(expected)"
         throw DecodingError.dataCorruptedError(in: container, debugDescription: message)

@@ -138,6 +138,7 @@ enum OpenAPIDocument {
     static let number: JSONValue = ["type": "number"]
     static let boolean: JSONValue = ["type": "boolean"]
     static let string: JSONValue = ["type": "string"]
+    static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
     static let payload: JSONValue = ["type": "object", "additionalProperties": true]
     /// A payload key path in Qdrant's syntax (dotted plain keys; quoted and `[]` forms exist too).
     static let payloadKey: JSONValue = ["type": "string", "pattern": #"^[A-Za-z_][A-Za-z0-9_-]{0,15}(\.[A-Za-z_][A-Za-z0-9_-]{0,15}){0,3}$"#]
@@ -185,7 +186,7 @@ enum OpenAPIDocument {
             ]),
             "CreateFieldIndex": object([
                 "field_name": payloadKey,
-                "field_schema": oneOf(["type": "string", "enum": ["keyword", "integer", "float", "bool", "uuid", "text"]], object(["type": string])),
+                "field_schema": oneOf(["type": "string", "enum": ["keyword", "integer", "float", "bool", "uuid", "text", "datetime"]], object(["type": string])),
             ], required: ["field_name"]),
             "PointStruct": object(["id": ref("ExtendedPointId"), "vector": ref("VectorStruct"), "payload": payload], required: ["id", "vector"]),
             "PointInsertOperations": oneOf(
@@ -208,10 +209,12 @@ enum OpenAPIDocument {
                 object(["value": oneOf(string, integer(Int64.min), boolean)], required: ["value"]),
                 object(["any": oneOf(array(string), array(integer(Int64.min)))], required: ["any"]),
                 object(["except": oneOf(array(string), array(integer(Int64.min)))], required: ["except"]),
-                object(["text": string], required: ["text"])
+                object(["text": string], required: ["text"]),
+                object(["text_any": string], required: ["text_any"])
             ),
             "Range": object(["gt": number, "gte": number, "lt": number, "lte": number]),
-            "FieldCondition": object(["key": payloadKey, "match": ref("Match"), "range": ref("Range"), "values_count": object(["gt": integer(0), "gte": integer(0), "lt": integer(0), "lte": integer(0)])],
+            "DatetimeRange": object(["gt": dateTime, "gte": dateTime, "lt": dateTime, "lte": dateTime]),
+            "FieldCondition": object(["key": payloadKey, "match": ref("Match"), "range": oneOf(ref("Range"), ref("DatetimeRange")), "values_count": object(["gt": integer(0), "gte": integer(0), "lt": integer(0), "lte": integer(0)])],
                                      required: ["key"]),
             "Condition": oneOf(
                 ref("FieldCondition"),
