@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        // Already in the graph through Hummingbird: the rooms open spans, the server collects them per request.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // MARK: System libraries and C kernels
@@ -103,6 +105,7 @@ let package = Package(
             name: "CollectionStore",
             dependencies: [
                 "JSON", "Search", "Storage",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -123,6 +126,7 @@ let package = Package(
             name: "Embedding",
             dependencies: [
                 "CBLAS", "CEmbeddingKernels", "Storage",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,6 +150,7 @@ let package = Package(
             name: "Documents",
             dependencies: [
                 "Accounts", "CollectionStore", "Embedding", "Jobs", "JSON", "Search", "Storage", "CPoppler", "CLibXML2", "CCMark",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -166,6 +171,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Accounts", "Documents", "Jobs", "JSON", "Platform", "CollectionStore", "Search", "Embedding",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

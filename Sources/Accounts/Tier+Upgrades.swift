@@ -35,14 +35,26 @@ extension Tier {
     /// `text/plain`); the platform compared the raw string. The size limit is the tier's declared one
     /// (the platform enforced only 100 MB: §13.1).
     public func checkUpload(filesInCourse: Int, mimeType: String, fileSize: Int64) throws(AccountsError) {
+        if let refusal = uploadRefusal(filesInCourse: filesInCourse, mimeType: mimeType, fileSize: fileSize) {
+            throw .badRequest(refusal.message)
+        }
+    }
+
+    /// The tier limit an upload breaks (for metrics), beside the message `checkUpload` throws.
+    public enum UploadLimit: String, Sendable, CaseIterable {
+        case noUploads = "tier_no_uploads", filesPerCourse = "file_count", fileType = "file_type", fileSize = "file_size"
+    }
+
+    /// What `checkUpload` refuses, with the limit broken; nil when the upload is allowed.
+    public func uploadRefusal(filesInCourse: Int, mimeType: String, fileSize: Int64) -> (limit: UploadLimit, message: String)? {
         if self == .free {
             let upgrade = nextTier.map { " Upgrade to \($0.displayName) to unlock this feature." } ?? ""
-            throw .badRequest("Your Free tier plan does not support file uploads.\(upgrade)")
+            return (.noUploads, "Your Free tier plan does not support file uploads.\(upgrade)")
         }
         if filesInCourse >= filesPerCourse {
             let better = upgradeCandidates.first { $0.filesPerCourse > filesPerCourse }
             let upgrade = better.map { " Upgrade to \($0.displayName) to upload more files (up to \($0.filesPerCourse) per course)." } ?? ""
-            throw .badRequest("File upload limit reached. Your \(displayName) plan allows \(Self.files(filesPerCourse)) per course.\(upgrade)")
+            return (.filesPerCourse, "File upload limit reached. Your \(displayName) plan allows \(Self.files(filesPerCourse)) per course.\(upgrade)")
         }
         let type = Self.normalizedMIMEType(mimeType)
         if !allowedMIMETypes.contains(type) {
@@ -50,13 +62,14 @@ extension Tier {
             let upgrade = better.map { " Upgrade to \($0.displayName) to upload this file type." }
                 ?? " This file type is not supported on any tier."
             let allowed = displayExtensions.map { $0.uppercased() }.joined(separator: ", ")
-            throw .badRequest("File type not supported. Your \(displayName) plan allows: \(allowed).\(upgrade)")
+            return (.fileType, "File type not supported. Your \(displayName) plan allows: \(allowed).\(upgrade)")
         }
         if fileSize > maxFileSizeBytes {
             let better = upgradeCandidates.first { $0.maxFileSizeBytes >= fileSize }
             let upgrade = better.map { " Upgrade to \($0.displayName) to upload files up to \($0.maxFileSizeBytes / Self.mebibyteCount) MB." } ?? ""
-            throw .badRequest("File is too large. Your \(displayName) plan allows files up to \(maxFileSizeBytes / Self.mebibyteCount) MB (your file: \(Self.megabytes(fileSize)) MB).\(upgrade)")
+            return (.fileSize, "File is too large. Your \(displayName) plan allows files up to \(maxFileSizeBytes / Self.mebibyteCount) MB (your file: \(Self.megabytes(fileSize)) MB).\(upgrade)")
         }
+        return nil
     }
 
     /// `text/plain` for `Text/Plain; charset=utf-8`.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Record times are whole milliseconds since 1970 (as Postgres keeps `timestamptz` to the microsecond and the
 /// platform's clients print milliseconds), so a stored date reads back identical and orders the indexes exactly.
@@ -26,28 +27,11 @@ extension Date {
     public var iso8601Milliseconds: String {
         let milliseconds = millisecondsSince1970
         let (days, millisOfDay) = milliseconds.floorDivided(by: 86_400_000)
-        let (year, month, day) = Self.civilDate(daysSince1970: days)
+        let (year, month, day) = CivilDate.date(daysSince1970: days)
         let hour = millisOfDay / 3_600_000, minute = millisOfDay / 60_000 % 60
         let second = millisOfDay / 1000 % 60, millisecond = millisOfDay % 1000
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
+        func pad(_ value: Int64, _ width: Int) -> String { CivilDate.zeroPadded(value, width: width) }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
-    }
-
-    /// Year, month, day of a day count since 1970-01-01 in the proleptic Gregorian calendar
-    /// (Howard Hinnant's `civil_from_days`).
-    private static func civilDate(daysSince1970 days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

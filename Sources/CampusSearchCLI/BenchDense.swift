@@ -36,12 +36,21 @@ struct BenchDense: AsyncParsableCommand {
     @Option(help: "Use only the first N queries.") var limitQueries: Int?
     @Option(name: .customLong("query-threads"), help: "Also measure throughput with this many threads querying at once (parallel_qps); 1 = off.") var queryThreads: Int = 1
     @Option(help: "Write the results as JSON to this path.") var json: String?
+    @Option(help: "Draw recall against QPS (ann-benchmarks style) as an SVG at this path, with the --peers-json engines.")
+    var plot: String?
+    @Option(name: .customLong("peers-json"), help: "Engines to draw beside this run: a `Benchmarks/peers/dense_peers.py --json` file; repeatable.")
+    var peersJSON: [String] = []
     @Flag(help: "Snapshot the built index, restore it and measure the restored copy (restore time in the report).")
     var snapshot = false
 
     func run() async throws {
         let distance = try parseMetric()
         let efs = try parseEfs()
+        // Read the peers first: a bad file should fail before minutes of building.
+        let peers = try peersJSON.flatMap { path -> [RecallPlot.Series] in
+            guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read --peers-json \(path)") }
+            return try RecallPlot.peers(fromJSON: data, path: path)
+        }
         guard k > 0 else { throw CLIError("--k must be positive") }
         guard threads > 0 else { throw CLIError("--threads must be positive") }
         var configuration = HNSWConfiguration(m: m, efConstruct: efConstruct, ef: efs.first ?? 64)
@@ -124,6 +133,19 @@ struct BenchDense: AsyncParsableCommand {
                 runs.append(run)
                 say(line)
             }
+        }
+
+        if let plot {
+            let ours = quantization.lowercased() == "none" ? "campus-search" : "campus-\(quantization.lowercased())"
+            let chart = RecallPlot(
+                title: "recall@\(k) against QPS: \(baseSet.count) × \(baseSet.dimension), \(queryVectors.count) queries, \(distance.rawValue)",
+                subtitle: "HNSW M \(m), ef_construct \(efConstruct), ef \(efs.map(String.init).joined(separator: ",")); one query at a time on one thread",
+                series: Self.ourSeries(runs, name: ours) + peers.filter { !$0.name.hasPrefix(ours) }
+            )
+            do { try chart.svg().write(toFile: plot, atomically: true, encoding: .utf8) } catch {
+                throw CLIError("cannot write \(plot): \(error.localizedDescription)")
+            }
+            say("wrote \(plot)")
         }
 
         if let json {
@@ -245,6 +267,16 @@ struct BenchDense: AsyncParsableCommand {
     }
 
     private func say(_ line: String) { print(line) }
+
+    /// This run's points, one series per `--prefetch-lines` setting when there are several.
+    static func ourSeries(_ runs: [DenseRun], name: String) -> [RecallPlot.Series] {
+        var settings: [Int?] = []
+        for run in runs where !settings.contains(run.prefetchLines) { settings.append(run.prefetchLines) }
+        return settings.map { setting in
+            let label = settings.count > 1 ? "\(name) (prefetch \(setting.map { $0 == 0 ? "all" : String($0) } ?? "-"))" : name
+            return RecallPlot.Series(name: label, points: runs.filter { $0.prefetchLines == setting }.map { (recall: $0.recall, qps: $0.qps) })
+        }
+    }
 
     private func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

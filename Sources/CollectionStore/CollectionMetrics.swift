@@ -1,5 +1,6 @@
 import Dispatch
 import Metrics
+import Tracing
 
 /// swift-metrics instruments for collection operations and the stages of a query.
 ///
@@ -10,6 +11,9 @@ import Metrics
 ///   Embedding room's `campus_embedding_seconds{stage}`.
 /// - `campus_query_results`: points answered per query (histogram).
 /// - `campus_points_written_total`: points upserted.
+///
+/// Each stage is also a span (swift-distributed-tracing) named after it, so a tracer can see where one
+/// request's time went: the server's collects them for its slow-request warning.
 enum CollectionMetrics {
     static let operations: [String: Metrics.Timer] = Dictionary(uniqueKeysWithValues:
         ["upsert", "delete", "payload", "update_vectors", "delete_vectors", "query", "scroll", "count", "retrieve"].map {
@@ -34,6 +38,6 @@ enum CollectionMetrics {
     static func stage<R>(_ stage: String, _ body: () throws -> R) rethrows -> R {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { stages[stage]?.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-        return try body()
+        return try withSpan(stage) { _ in try body() }
     }
 }

@@ -265,4 +265,13 @@ public final class VectorCollection: @unchecked Sendable {
     public var indexedVectorsCount: Int { dense.values.reduce(0) { $0 + $1.count } }
 
     public var lastOperationID: UInt64 { stateLock.withSharedLock { state.lastOperation } }
+
+    /// Acknowledged writes whose vectors the index queue has not applied yet, and the vector bytes they hold.
+    public var indexingBacklog: (writes: Int, bytes: Int) { queued.withLock { $0 } }
+
+    /// Bytes the dense engines hold (HNSW graphs, vectors, codes), over every dense vector.
+    public var denseMemoryBytes: Int { dense.values.reduce(0) { $0 + $1.memoryBytes } }
+
+    /// Bytes of the sparse engines' postings, over every sparse vector.
+    public var sparsePostingBytes: Int { sparse.values.reduce(0) { $0 + $1.postingBytes } }
 }

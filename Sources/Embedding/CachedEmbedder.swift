@@ -1,4 +1,5 @@
 import Logging
+import Tracing
 
 /// Any `Embedder` behind an `EmbeddingCache`.
 ///
@@ -6,6 +7,9 @@ import Logging
 /// the cache; the misses (each distinct text once) go to the wrapped embedder in one call, and only
 /// when that call succeeds with one vector of the right dimension per text are they stored. A failed
 /// call stores nothing and throws; a failed store (disk full) is logged and the vectors are returned.
+///
+/// Spans (swift-distributed-tracing): `embedding_cache_lookup`, `embedding` (the wrapped embedder's call for
+/// the misses) and `embedding_cache_store`.
 public final class CachedEmbedder: Embedder {
     public let inner: any Embedder
     public let cache: EmbeddingCache
@@ -25,7 +29,7 @@ public final class CachedEmbedder: Embedder {
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         if texts.isEmpty { return [] }
         let keys = texts.map { EmbeddingCacheKey(model: modelName, task: task, text: $0) }
-        var vectors = cache.lookup(keys)
+        var vectors = withSpan("embedding_cache_lookup") { _ in cache.lookup(keys) }
         // A vector of another size (the provider's dimensions changed) counts as a miss.
         for i in vectors.indices where vectors[i]?.count != dimension { vectors[i] = nil }
 
@@ -41,13 +45,13 @@ public final class CachedEmbedder: Embedder {
         }
         if missingTexts.isEmpty { return vectors.map { $0! } }
 
-        let computed = try await inner.embed(missingTexts)
+        let computed = try await withSpan("embedding") { _ in try await inner.embed(missingTexts) }
         guard computed.count == missingTexts.count, computed.allSatisfy({ $0.count == dimension }) else {
             throw EmbeddingError.invalidResponse(
                 "\(modelName) returned \(computed.count) vectors for \(missingTexts.count) texts or a wrong dimension")
         }
         do {
-            try cache.store(missingKeys, computed)
+            try withSpan("embedding_cache_store") { _ in try cache.store(missingKeys, computed) }
         } catch {
             logger.warning("embedding cache store failed", metadata: ["error": "\(error)"])
         }

@@ -21,6 +21,7 @@ public func buildApplication(
     rateLimiter: RateLimiter = RateLimiter()
 ) async throws -> some ApplicationProtocol {
     let metricsOn = CampusMetrics.bootstrap(enabled: configuration.metricsEnabled)
+    StageTracer.bootstrap()
     var logger = logger ?? Logger(label: "campus-search")
     logger.logLevel = configuration.logLevel
 

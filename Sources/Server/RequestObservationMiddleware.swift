@@ -2,20 +2,24 @@ import Hummingbird
 import Logging
 import Metrics
 import Synchronization
+import Tracing
 
 /// Measures every request once: Prometheus metrics, the dashboard's rolling histograms, the access log
 /// line (`debug`) and the slow-request warning.
 ///
 /// Metrics (the route is Hummingbird's matched pattern, `unmatched` for a 404 — never the raw path):
 /// - `http_server_requests_total{route,method,status}` (counter)
-/// - `http_server_request_duration_seconds{route,method,status}` (histogram; until the body is written)
-/// - `http_server_request_size_bytes{route,method}` (histogram; the declared `Content-Length`)
+/// - `http_server_request_duration_seconds{route,method,status}` (histogram; until the handler returns, or for a
+///   streamed body until its last byte is written)
+/// - `http_server_request_size_bytes{route,method}` (histogram; the declared `Content-Length`, or the bytes the
+///   handler read of a chunked body)
 /// - `http_server_response_size_bytes{route,method}` (histogram; the bytes written, streamed bodies counted)
 /// - `http_server_active_requests` (gauge)
 ///
 /// The request's logger already carries `request_id` (RequestIDMiddleware, which runs first); this adds
 /// `route`, `method`, `status` and `duration_ms` to the line it writes. A request slower than the threshold
-/// logs at `warning` with time to the response head (`handler_ms`) and to the end of its body (`duration_ms`).
+/// logs at `warning` with time to the response head (`handler_ms`), to the end of its body (`duration_ms`) and
+/// the stages its spans measured (`stages`: query stages, embedding and its cache; see `RequestStages`).
 struct RequestObservationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let thresholdNanoseconds: UInt64
@@ -32,17 +36,35 @@ struct RequestObservationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         instruments?.active.increment()
-        let requestBytes = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+        var request = request
+        let declaredBytes = request.headers[.contentLength].flatMap { Int($0) }
+        // A body without a declared length (chunked) is counted as the handler reads it. HTTPTypes drops
+        // `Transfer-Encoding`, so any body-carrying method without `Content-Length` is watched.
+        let streamedRequestBytes: ByteCount?
+        if declaredBytes == nil, [.post, .put, .patch].contains(request.method) {
+            let counter = ByteCount()
+            request.body = RequestBody(asyncSequence: request.body.map { buffer in
+                counter.add(buffer.readableBytes)
+                return buffer
+            })
+            streamedRequestBytes = counter
+        } else {
+            streamedRequestBytes = nil
+        }
+        let stages = RequestStages()
         do {
-            var response = try await next(request, context)
+            var instrumentation = InstrumentationContext.current ?? .topLevel
+            instrumentation[RequestStagesKey.self] = stages
+            var response = try await InstrumentationContext.withValue(instrumentation) { try await next(request, context) }
             let handlerDone = ContinuousClock.now
-            let route = context.endpointPath ?? "unmatched"
+            let route = Self.route(context)
             let status = Int(response.status.code)
             let original = response.body
             let knownLength = original.contentLength
             let counted = ByteCount()
-            let finish: @Sendable () -> Void = { [instruments, live, thresholdNanoseconds] in
+            let finish: @Sendable () -> Void = { [instruments, live, thresholdNanoseconds, request] in
                 let end = ContinuousClock.now
+                let requestBytes = declaredBytes ?? streamedRequestBytes?.value ?? 0
                 let nanos = Self.nanoseconds(end - start)
                 let responseBytes = knownLength ?? counted.value
                 if let instruments {
@@ -51,18 +73,21 @@ struct RequestObservationMiddleware: RouterMiddleware {
                     live.record(kind: .route, name: "\(request.method.rawValue) \(route)", nanoseconds: nanos, failed: status >= 500)
                 }
                 Self.log(context: context, request: request, route: route, status: status, nanos: nanos,
-                         handlerNanos: Self.nanoseconds(handlerDone - start), responseBytes: responseBytes, threshold: thresholdNanoseconds)
+                         handlerNanos: Self.nanoseconds(handlerDone - start), responseBytes: responseBytes, threshold: thresholdNanoseconds,
+                         stages: stages)
             }
-            response.body = ResponseBody(contentLength: knownLength) { writer in
+            // A body of known length is a buffer handed to the channel as it is: the request ends with its
+            // handler. Only a streamed body (JSONL batches, large listings) is timed to its last byte.
+            guard knownLength == nil else {
+                finish()
+                return response
+            }
+            response.body = ResponseBody { writer in
                 do {
-                    if knownLength == nil {
-                        try await original.write(writer.map { buffer in
-                            counted.add(buffer.readableBytes)
-                            return buffer
-                        })
-                    } else {
-                        try await original.write(writer)
-                    }
+                    try await original.write(writer.map { buffer in
+                        counted.add(buffer.readableBytes)
+                        return buffer
+                    })
                     finish()
                 } catch {
                     finish()
@@ -72,7 +97,8 @@ struct RequestObservationMiddleware: RouterMiddleware {
             return response
         } catch {
             let status = Int((error as? any HTTPResponseError)?.status.code ?? 500)
-            let route = context.endpointPath ?? "unmatched"
+            let route = Self.route(context)
+            let requestBytes = declaredBytes ?? streamedRequestBytes?.value ?? 0
             let nanos = Self.nanoseconds(ContinuousClock.now - start)
             if let instruments {
                 instruments.record(route: route, method: request.method.rawValue, status: status, nanoseconds: nanos,
@@ -80,9 +106,16 @@ struct RequestObservationMiddleware: RouterMiddleware {
                 live.record(kind: .route, name: "\(request.method.rawValue) \(route)", nanoseconds: nanos, failed: status >= 500)
             }
             Self.log(context: context, request: request, route: route, status: status, nanos: nanos, handlerNanos: nanos,
-                     responseBytes: 0, threshold: thresholdNanoseconds)
+                     responseBytes: 0, threshold: thresholdNanoseconds, stages: stages)
             throw error
         }
+    }
+
+    /// The matched route pattern; `unmatched` for paths no route takes (Hummingbird's not-found responder
+    /// names them `NotFound`), so a scan of random paths cannot grow the label set.
+    static func route(_ context: Context) -> String {
+        guard let path = context.endpointPath, path != "NotFound" else { return "unmatched" }
+        return path
     }
 
     static func nanoseconds(_ duration: Duration) -> UInt64 {
@@ -91,7 +124,7 @@ struct RequestObservationMiddleware: RouterMiddleware {
     }
 
     private static func log(context: Context, request: Request, route: String, status: Int, nanos: UInt64, handlerNanos: UInt64,
-                            responseBytes: Int, threshold: UInt64) {
+                            responseBytes: Int, threshold: UInt64, stages: RequestStages) {
         let slow = nanos >= threshold
         guard slow || context.logger.logLevel <= .debug else { return }
         var metadata: Logger.Metadata = [
@@ -109,6 +142,7 @@ struct RequestObservationMiddleware: RouterMiddleware {
             metadata["handler_ms"] = .string(milliseconds(handlerNanos))
             metadata["write_ms"] = .string(milliseconds(nanos >= handlerNanos ? nanos - handlerNanos : 0))
             metadata["path"] = .string(request.uri.path)
+            if let stages = stages.metadata { metadata["stages"] = stages }
             context.logger.warning("slow request", metadata: metadata)
         } else {
             context.logger.debug("request", metadata: metadata)

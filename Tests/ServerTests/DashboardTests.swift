@@ -38,6 +38,11 @@ struct DashboardTests {
                 let panel = try await get(client, "/dashboard/api/\(path)", root).0
                 #expect(panel == .ok, "\(path)")
             }
+            try await client.ok(.put, "/collections/panel", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
+            try await client.ok(.put, "/collections/panel/points?wait=true", #"{"points":[{"id":1,"vector":[1,0]}]}"#)
+            let panel = try await get(client, "/dashboard/api/collections", root).1?["result"]?["collections"]?.arrayValue?.first { $0["name"] == "panel" }
+            #expect(panel?["points"] == 1 && panel?["indexed_vectors"] == 1 && panel?["indexing_backlog"] == 0)
+            #expect((panel?["memory_bytes"]?.numberValue ?? 0) > 0)
             // The search cache's row comes from the cache itself: nothing searched yet in this data directory.
             let search = try await get(client, "/dashboard/api/caches", root).1?["result"]?["caches"]?.arrayValue?.first { $0["name"] == "search" }
             #expect(search?["hits"]?.numberValue == 0 && search?["misses"]?.numberValue == 0 && search?["entries"]?.numberValue == 0)

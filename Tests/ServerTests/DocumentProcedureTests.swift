@@ -259,6 +259,16 @@ struct DocumentProcedureTests {
             #expect(try docs.world.accounts.organization(id: organization.id)?.storageUsedBytes == organization.storageQuotaBytes)
             let listed = try await client.trpcQuery("documents.list", #"{"courseId":"\#(docs.course.id.uuidString.lowercased())"}"#, headers: headers)
             #expect(listed.data?["total"] == 1)
+
+            // Each refusal above counted once under its reason (counters are per process: other tests add to them).
+            let exposition = try await scrape(client) { $0.contains("campus_upload_files_total") }
+            func value(_ series: String) -> Double {
+                exposition.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            for (reason, least) in [("course_not_found", 2.0), ("file_type", 1), ("file_size", 1), ("size_mismatch", 1), ("invalid_content", 1), ("quota", 1)] {
+                #expect(value("campus_upload_rejections_total{reason=\"\(reason)\"}") >= least, "\(reason)")
+            }
+            #expect(value("campus_upload_files_total") >= 1 && value("campus_upload_bytes_total") >= 10)
         }
     }
 

@@ -159,6 +159,98 @@ struct ObservabilityTests {
         }
     }
 
+    @Test("per-collection gauges: points, indexed vectors, indexing backlog, HNSW and posting memory")
+    func collectionGauges() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await client.ok(.put, "/collections/gauged", #"{"vectors":{"dense":{"size":2,"distance":"Dot"}},"sparse_vectors":{"text":{}}}"#)
+            try await client.ok(.put, "/collections/gauged/points?wait=true",
+                                #"{"points":[{"id":1,"vector":{"dense":[1,0],"text":{"indices":[3,9],"values":[1,2]}}},{"id":2,"vector":{"dense":[0,1],"text":{"indices":[3],"values":[1]}}}]}"#)
+            let text = try await scrape(client) { $0.contains("campus_collection_hnsw_memory_bytes{collection=\"gauged\"}") }
+            func value(_ family: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix("\(family){collection=\"gauged\"} ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            #expect(value("campus_collection_points") == 2)
+            #expect(value("campus_collection_indexed_vectors") == 2)
+            #expect(value("campus_collection_indexing_backlog") == 0 && value("campus_collection_indexing_backlog_bytes") == 0)
+            #expect((value("campus_collection_hnsw_memory_bytes") ?? 0) > 0)
+            #expect((value("campus_collection_sparse_postings_bytes") ?? 0) > 0)
+            try await client.ok(.delete, "/collections/gauged")
+            let after = try await scrape(client) { !$0.contains("collection=\"gauged\"") }
+            #expect(!after.contains("collection=\"gauged\""))
+        }
+    }
+
+    @Test("a slow query's warning lists the stages its spans measured")
+    func slowQueryStages() async throws {
+        var configuration = testConfiguration()
+        configuration.slowRequestMilliseconds = 0
+        configuration.logLevel = .warning
+        let lines = LogLines()
+        let logger = Logger(label: "campus-search") { label in JSONLogHandler(label: label) { lines.append($0) } }
+        let app = try await buildApplication(configuration, logger: logger)
+        try await app.test(.router) { client in
+            try await client.ok(.put, "/collections/staged", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
+            try await client.ok(.put, "/collections/staged/points?wait=true", #"{"points":[{"id":1,"vector":[1,0]},{"id":2,"vector":[0,1]}]}"#)
+            let headers: HTTPFields = [HTTPField.Name("x-request-id")!: "staged-query", .contentType: "application/json"]
+            try await client.execute(uri: "/collections/staged/points/query", method: .post, headers: headers,
+                                     body: ByteBuffer(string: #"{"query":[1,0],"limit":1,"filter":{"must":[{"has_id":[1,2]}]}}"#)) {
+                #expect($0.status == .ok)
+            }
+            var line: [String: Any]?
+            for _ in 0..<100 {
+                line = lines.objects.first { $0["request_id"] as? String == "staged-query" && $0["message"] as? String == "slow request" }
+                if line != nil { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let warning = try #require(line)
+            let stages = try #require(warning["stages"] as? [String: String])
+            for stage in ["filter", "dense", "fetch"] {
+                let milliseconds = try #require(stages[stage], "no \(stage) in \(stages)")
+                #expect(Double(milliseconds) != nil, "\(stage): \(milliseconds)")
+            }
+            #expect(stages["sparse"] == nil && stages["embedding"] == nil)
+            // A request without spans (health) logs no stages at all.
+            try await client.execute(uri: "/healthz", method: .get, headers: [HTTPField.Name("x-request-id")!: "staged-health"]) { _ in }
+            var health: [String: Any]?
+            for _ in 0..<100 {
+                health = lines.objects.first { $0["request_id"] as? String == "staged-health" && $0["message"] as? String == "slow request" }
+                if health != nil { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try #require(health)["stages"] == nil)
+        }
+    }
+
+    @Test("stage totals add up per name and keep the order names first ended")
+    func stageTotals() {
+        let stages = RequestStages()
+        stages.add("dense", nanoseconds: 1_500_000)
+        stages.add("fetch", nanoseconds: 20_000)
+        stages.add("dense", nanoseconds: 500_000)
+        #expect(stages.current == [.init(name: "dense", nanoseconds: 2_000_000, count: 2), .init(name: "fetch", nanoseconds: 20_000, count: 1)])
+        #expect(stages.metadata == .dictionary(["dense": "2.000 (2)", "fetch": "0.020"]))
+        for n in 0..<100 { stages.add("s\(n)", nanoseconds: 1) }
+        #expect(stages.current.count == RequestStages.maxNames)
+    }
+
+    @Test("paths no route takes are counted as route=\"unmatched\", whatever the path")
+    func unmatchedRoutes() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            for path in ["/nope-a", "/nope-b/deeper", "/collections/x/points/nope"] {
+                try await client.execute(uri: path, method: .get) { #expect($0.status == .notFound) }
+            }
+            let text = try await scrape(client) { $0.contains("route=\"unmatched\"") }
+            let unmatched = text.split(separator: "\n").filter {
+                $0.hasPrefix("http_server_requests_total{") && $0.contains("route=\"unmatched\"") && $0.contains("status=\"404\"") && $0.contains("method=\"GET\"")
+            }
+            #expect(unmatched.count == 1, "\(unmatched)")
+            #expect(unmatched.first.flatMap { $0.split(separator: " ").last.flatMap { Int($0) } } ?? 0 >= 3)
+            #expect(!text.contains("route=\"NotFound\""))
+        }
+    }
+
     @Test("log format and dashboard settings from the environment, with validation")
     func settings() throws {
         #expect(try ServerConfiguration(environment: ["CAMPUS_SEARCH_LOG_FORMAT": "JSON"]).logFormat == .json)

@@ -2,6 +2,7 @@ import Accounts
 import Foundation
 import Jobs
 import Logging
+import Metrics
 import Storage
 import Synchronization
 
@@ -19,6 +20,11 @@ import Synchronization
 /// (or, after a crash, collected at the next start). Identical bytes inside one organisation reuse the
 /// indexed original's chunks and vectors (copied by the job, not re-embedded); across organisations only the
 /// stored bytes are shared (the platform copied another tenant's records and vectors: its defect 6).
+///
+/// Metrics: `campus_upload_files_total` and `campus_upload_bytes_total` (committed uploads and their bytes),
+/// `campus_upload_rejections_total{reason}` — `course_not_found`, `tier_no_uploads`, `file_count`, `file_type`,
+/// `file_size`, `quota`, `empty`, `size_mismatch`, `invalid_content`, `failed` (anything else: storage errors).
+/// Each refused upload counts once, under the first check it failed.
 public final class UploadService: Sendable {
     let accounts: AccountsStore
     let files: FileCatalog
@@ -27,6 +33,54 @@ public final class UploadService: Sendable {
     let logger: Logger
     /// Uploads between storing their bytes and their commit, by hash: such bytes are never removed.
     private let inFlight = Mutex<[String: Int]>([:])
+
+    private let filesCounter = Counter(label: "campus_upload_files_total")
+    private let bytesCounter = Counter(label: "campus_upload_bytes_total")
+
+    /// A tier refusal, carrying the limit broken for the rejection counter; clients see `underlying`.
+    struct Refusal: Error {
+        let reason: String
+        let underlying: any Error
+    }
+
+    /// The reason `error` counts under in `campus_upload_rejections_total`.
+    static func rejectionReason(_ error: any Error) -> String {
+        switch error {
+        case let refusal as Refusal: return refusal.reason
+        case WorkflowError.notFound, AccountsError.notFound: return "course_not_found"
+        case WorkflowError.quotaExceeded, AccountsError.quotaExceeded: return "quota"
+        case WorkflowError.badRequest(let message) where message.hasPrefix("File size mismatch"): return "size_mismatch"
+        case WorkflowError.badRequest(let message) where message == "File content is required": return "empty"
+        case WorkflowError.badRequest, AccountsError.badRequest: return "invalid_content"
+        default: return "failed"
+        }
+    }
+
+    /// Runs `body`; a failure is counted as a rejection and rethrown as the client should see it.
+    private func counting<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            Counter(label: "campus_upload_rejections_total", dimensions: [("reason", Self.rejectionReason(error))]).increment()
+            throw (error as? Refusal)?.underlying ?? error
+        }
+    }
+
+    private func countingSync<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            Counter(label: "campus_upload_rejections_total", dimensions: [("reason", Self.rejectionReason(error))]).increment()
+            throw (error as? Refusal)?.underlying ?? error
+        }
+    }
+
+    /// Throws the tier's refusal of the upload, tagged with the limit it broke.
+    static func checkTier(_ tier: Tier, filesInCourse: Int, mimeType: String, fileSize: Int64) throws {
+        if let refusal = tier.uploadRefusal(filesInCourse: filesInCourse, mimeType: mimeType, fileSize: fileSize) {
+            throw Refusal(reason: refusal.limit.rawValue, underlying: AccountsError.badRequest(refusal.message))
+        }
+    }
 
     /// The contract's tolerance between the declared and the decoded size.
     public static let sizeTolerance: Int64 = 100
@@ -67,6 +121,10 @@ public final class UploadService: Sendable {
 
     /// Checks 1–4 of the contract and the quota, before any byte is read. Returns the course.
     public func check(_ declaration: Declaration, by caller: Principal) throws -> Course {
+        try countingSync { try checkUncounted(declaration, by: caller) }
+    }
+
+    private func checkUncounted(_ declaration: Declaration, by caller: Principal) throws -> Course {
         let course: Course
         do {
             course = try accounts.course(id: declaration.courseID, in: caller.scope)
@@ -77,7 +135,7 @@ public final class UploadService: Sendable {
             throw WorkflowError.internalFailure("Failed to retrieve organization information")
         }
         let count = try files.environment.read { txn in try files.count(ofCourse: course.id, in: txn) }
-        try organization.tier.checkUpload(filesInCourse: count, mimeType: declaration.mimeType, fileSize: declaration.fileSize)
+        try Self.checkTier(organization.tier, filesInCourse: count, mimeType: declaration.mimeType, fileSize: declaration.fileSize)
         try accounts.checkStorage(organizationID: organization.id, bytes: declaration.fileSize)
         return course
     }
@@ -89,15 +147,17 @@ public final class UploadService: Sendable {
     public func upload(_ declaration: Declaration, base64 content: String, by caller: Principal) async throws -> Uploaded {
         _ = try check(declaration, by: caller)
         let blobs = blobs
-        let spool = try await CPUWork.run { () throws -> SpoolHandle in
-            let spool = try BlobStore.Spool(store: blobs)
-            do {
-                try Base64Stream.decode(content, into: spool)
-            } catch {
-                spool.discard()
-                throw error
+        let spool = try await counting {
+            try await CPUWork.run { () throws -> SpoolHandle in
+                let spool = try BlobStore.Spool(store: blobs)
+                do {
+                    try Base64Stream.decode(content, into: spool)
+                } catch {
+                    spool.discard()
+                    throw error
+                }
+                return SpoolHandle(spool)
             }
-            return SpoolHandle(spool)
         }
         return try await upload(declaration, spooled: spool, by: caller)
     }
@@ -106,7 +166,13 @@ public final class UploadService: Sendable {
     /// refused upload is refused before its bytes are read). The size is checked, the bytes made durable under
     /// their hash, and the upload committed; the spool is discarded on any failure.
     public func upload(_ declaration: Declaration, spooled spool: SpoolHandle, by caller: Principal) async throws -> Uploaded {
-        let blobs = blobs
+        let uploaded = try await counting { try await uploadUncounted(declaration, spooled: spool, by: caller) }
+        filesCounter.increment()
+        bytesCounter.increment(by: Int(clamping: uploaded.file.fileSize))
+        return uploaded
+    }
+
+    private func uploadUncounted(_ declaration: Declaration, spooled spool: SpoolHandle, by caller: Principal) async throws -> Uploaded {
         let sealed: (sha256: String, size: Int64)
         do {
             guard spool.spool.size > 0 else { throw WorkflowError.badRequest("File content is required") }
@@ -138,8 +204,8 @@ public final class UploadService: Sendable {
                 guard let organization = try accounts.organization(id: course.organizationID, in: txn) else {
                     throw WorkflowError.internalFailure("Failed to retrieve organization information")
                 }
-                try organization.tier.checkUpload(filesInCourse: try files.count(ofCourse: course.id, in: txn),
-                                                  mimeType: declaration.mimeType, fileSize: size)
+                try Self.checkTier(organization.tier, filesInCourse: try files.count(ofCourse: course.id, in: txn),
+                                   mimeType: declaration.mimeType, fileSize: size)
                 _ = try accounts.chargeStorage(organizationID: organization.id, bytes: size, in: txn)
                 let original = try files.indexedOriginal(organizationID: organization.id, sha256: sha256, in: txn)
                 let record = FileRecord(

@@ -212,7 +212,8 @@ struct DashboardController: Sendable {
             guard let collection = try? registry.collection(named: name) else { return nil }
             return .object([
                 ("name", .string(name)), ("points", .int(collection.pointsCount)),
-                ("indexed_vectors", .int(collection.indexedVectorsCount)), ("status", .string("green")),
+                ("indexed_vectors", .int(collection.indexedVectorsCount)), ("indexing_backlog", .int(collection.indexingBacklog.writes)),
+                ("memory_bytes", .int(collection.denseMemoryBytes + collection.sparsePostingBytes)), ("status", .string("green")),
             ])
         }
         let unavailable: [WireValue] = registry.unavailable.map {

@@ -82,7 +82,7 @@ svg text { fill:var(--dim); font-size:10px; }
   </section>
   <section id="collections-panel">
     <h2>Collections</h2>
-    <table id="collections-table"><thead><tr><th>collection</th><th class="num">points</th><th class="num">indexed vectors</th><th>status</th></tr></thead><tbody></tbody></table>
+    <table id="collections-table"><thead><tr><th>collection</th><th class="num">points</th><th class="num">indexed vectors</th><th class="num">backlog</th><th class="num">memory</th><th>status</th></tr></thead><tbody></tbody></table>
   </section>
   <section id="caches-panel">
     <h2>Caches</h2>
@@ -225,7 +225,8 @@ async function refresh() {
     $("failed-table").tBodies[0].innerHTML = jobs.failed.length ? jobs.failed.map((j) => '<tr><td class="name" title="' + esc(j.id) + '">' + esc(j.id) + '</td><td>' + esc(j.type) + '</td><td class="name bad" title="' + esc(j.error || "") + '">' + esc(j.error || "") +
       '</td><td><button onclick="jobAction(\'' + esc(j.id) + '\', \'retry\')">retry</button></td></tr>').join("") : '<tr><td colspan="4" class="muted">no failed jobs</td></tr>';
     $("collections-table").tBodies[0].innerHTML = collections.collections.length ? collections.collections.map((c) => '<tr><td class="name">' + esc(c.name) + '</td><td class="num">' + num(c.points) + '</td><td class="num">' + num(c.indexed_vectors) +
-      '</td><td class="' + (c.status === "green" ? "ok" : "bad") + '" title="' + esc(c.reason || "") + '">' + esc(c.status) + '</td></tr>').join("") : '<tr><td colspan="4" class="muted">no collections</td></tr>';
+      '</td><td class="num">' + num(c.indexing_backlog) + '</td><td class="num">' + bytes(c.memory_bytes) +
+      '</td><td class="' + (c.status === "green" ? "ok" : "bad") + '" title="' + esc(c.reason || "") + '">' + esc(c.status) + '</td></tr>').join("") : '<tr><td colspan="6" class="muted">no collections</td></tr>';
     const select = $("search-collection"), chosen = select.value, names = collections.collections.map((c) => c.name);
     if (select.options.length !== names.length || names.some((n, i) => select.options[i].value !== n)) {
       select.innerHTML = names.map((n) => '<option value="' + esc(n) + '">' + esc(n) + '</option>').join("");

@@ -59,6 +59,8 @@ struct QdrantAPI: Sendable {
 
     static func pathParameter(_ name: String, _ context: some RequestContext) throws -> String {
         let raw = context.parameters.get(name) ?? ""
+        // Foundation's decoder allocates even when there is nothing to decode.
+        if !raw.utf8.contains(UInt8(ascii: "%")) { return raw }
         guard let decoded = raw.removingPercentEncoding else {
             throw QdrantError.badRequest("`\(raw)` in the path is not valid percent-encoding")
         }
