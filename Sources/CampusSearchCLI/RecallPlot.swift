@@ -45,34 +45,26 @@ struct RecallPlot {
         <text x="\(Self.left)" y="42" fill="#555555">\(Self.escape(subtitle))</text>
 
         """
-        // Grid and tick labels.
-        out += "<g class=\"grid\" stroke=\"#e5e5e5\">\n"
-        var tick = xMin
-        while tick <= 1.0001 {
-            out += "<line x1=\"\(Self.f(x(tick)))\" y1=\"\(Self.f(Self.top))\" x2=\"\(Self.f(x(tick)))\" y2=\"\(Self.f(Self.top + plotHeight))\"/>\n"
-            tick += xMin >= 0.8 ? 0.02 : 0.05
+        // Grid and tick labels: recall every 0.02 from 0.8 up (else grid 0.05, labels 0.1); QPS at 1, 2 and 5 per decade.
+        func recallTicks(_ step: Double) -> [Double] {
+            stride(from: xMin, through: 1.0001, by: xMin >= 0.8 ? 0.02 : step).map { $0 }
         }
-        var exponent = yMinExponent
-        while exponent <= yMaxExponent {
-            for step in exponent < yMaxExponent ? [1.0, 2.0, 5.0] : [1.0] {
-                let value = step * pow(10, exponent)
-                out += "<line x1=\"\(Self.f(Self.left))\" y1=\"\(Self.f(y(value)))\" x2=\"\(Self.f(Self.left + plotWidth))\" y2=\"\(Self.f(y(value)))\"/>\n"
-            }
-            exponent += 1
+        let qpsTicks = stride(from: yMinExponent, through: yMaxExponent, by: 1).flatMap { exponent in
+            (exponent < yMaxExponent ? [1.0, 2.0, 5.0] : [1.0]).map { $0 * pow(10, exponent) }
+        }
+        out += "<g class=\"grid\" stroke=\"#e5e5e5\">\n"
+        for tick in recallTicks(0.05) {
+            out += "<line x1=\"\(Self.f(x(tick)))\" y1=\"\(Self.f(Self.top))\" x2=\"\(Self.f(x(tick)))\" y2=\"\(Self.f(Self.top + plotHeight))\"/>\n"
+        }
+        for value in qpsTicks {
+            out += "<line x1=\"\(Self.f(Self.left))\" y1=\"\(Self.f(y(value)))\" x2=\"\(Self.f(Self.left + plotWidth))\" y2=\"\(Self.f(y(value)))\"/>\n"
         }
         out += "</g>\n<g class=\"ticks\" fill=\"#333333\">\n"
-        tick = xMin
-        while tick <= 1.0001 {
+        for tick in recallTicks(0.1) {
             out += "<text x=\"\(Self.f(x(tick)))\" y=\"\(Self.f(Self.top + plotHeight + 18))\" text-anchor=\"middle\">\(String(format: "%.2f", tick))</text>\n"
-            tick += xMin >= 0.8 ? 0.02 : 0.1
         }
-        exponent = yMinExponent
-        while exponent <= yMaxExponent {
-            for step in exponent < yMaxExponent ? [1.0, 2.0, 5.0] : [1.0] {
-                let value = step * pow(10, exponent)
-                out += "<text x=\"\(Self.f(Self.left - 8))\" y=\"\(Self.f(y(value) + 4))\" text-anchor=\"end\">\(Self.quantity(value))</text>\n"
-            }
-            exponent += 1
+        for value in qpsTicks {
+            out += "<text x=\"\(Self.f(Self.left - 8))\" y=\"\(Self.f(y(value) + 4))\" text-anchor=\"end\">\(Self.quantity(value))</text>\n"
         }
         out += """
         </g>

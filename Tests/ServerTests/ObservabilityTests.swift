@@ -16,6 +16,17 @@ final class LogLines: Sendable {
     var objects: [[String: Any]] {
         all.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
     }
+
+    /// The "slow request" line of `requestID`, waiting up to 2 s for it (request lines are written once the body is).
+    func slowRequest(_ requestID: String) async throws -> [String: Any]? {
+        for _ in 0..<100 {
+            if let line = objects.first(where: { $0["request_id"] as? String == requestID && $0["message"] as? String == "slow request" }) {
+                return line
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
 }
 
 /// Scrapes `/metrics` until `ready` holds (histograms are recorded once the body is written).
@@ -142,13 +153,7 @@ struct ObservabilityTests {
             var headers = try await world.bearer(world.instructor)
             headers[HTTPField.Name("x-request-id")!] = "log-test-1"
             _ = try await client.trpcQuery("jobs.list", headers: headers)
-            var line: [String: Any]?
-            for _ in 0..<100 {
-                line = lines.objects.first { $0["request_id"] as? String == "log-test-1" && $0["message"] as? String == "slow request" }
-                if line != nil { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            let found = try #require(line)
+            let found = try #require(try await lines.slowRequest("log-test-1"))
             #expect(found["level"] as? String == "warning")
             #expect(found["procedure"] as? String == "jobs.list")
             #expect((found["route"] as? String)?.hasPrefix("/trpc") == true)
@@ -197,13 +202,7 @@ struct ObservabilityTests {
                                      body: ByteBuffer(string: #"{"query":[1,0],"limit":1,"filter":{"must":[{"has_id":[1,2]}]}}"#)) {
                 #expect($0.status == .ok)
             }
-            var line: [String: Any]?
-            for _ in 0..<100 {
-                line = lines.objects.first { $0["request_id"] as? String == "staged-query" && $0["message"] as? String == "slow request" }
-                if line != nil { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            let warning = try #require(line)
+            let warning = try #require(try await lines.slowRequest("staged-query"))
             let stages = try #require(warning["stages"] as? [String: String])
             for stage in ["filter", "dense", "fetch"] {
                 let milliseconds = try #require(stages[stage], "no \(stage) in \(stages)")
@@ -212,13 +211,8 @@ struct ObservabilityTests {
             #expect(stages["sparse"] == nil && stages["embedding"] == nil)
             // A request without spans (health) logs no stages at all.
             try await client.execute(uri: "/healthz", method: .get, headers: [HTTPField.Name("x-request-id")!: "staged-health"]) { _ in }
-            var health: [String: Any]?
-            for _ in 0..<100 {
-                health = lines.objects.first { $0["request_id"] as? String == "staged-health" && $0["message"] as? String == "slow request" }
-                if health != nil { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            #expect(try #require(health)["stages"] == nil)
+            let health = try #require(try await lines.slowRequest("staged-health"))
+            #expect(health["stages"] == nil)
         }
     }
 

@@ -58,21 +58,17 @@ public final class UploadService: Sendable {
 
     /// Runs `body`; a failure is counted as a rejection and rethrown as the client should see it.
     private func counting<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            Counter(label: "campus_upload_rejections_total", dimensions: [("reason", Self.rejectionReason(error))]).increment()
-            throw (error as? Refusal)?.underlying ?? error
-        }
+        do { return try await body() } catch { throw rejected(error) }
     }
 
     private func countingSync<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            Counter(label: "campus_upload_rejections_total", dimensions: [("reason", Self.rejectionReason(error))]).increment()
-            throw (error as? Refusal)?.underlying ?? error
-        }
+        do { return try body() } catch { throw rejected(error) }
+    }
+
+    /// Counts `error` under its reason and returns what the client sees (a `Refusal`'s underlying error).
+    private func rejected(_ error: any Error) -> any Error {
+        Counter(label: "campus_upload_rejections_total", dimensions: [("reason", Self.rejectionReason(error))]).increment()
+        return (error as? Refusal)?.underlying ?? error
     }
 
     /// Throws the tier's refusal of the upload, tagged with the limit it broke.
