@@ -105,7 +105,7 @@ let package = Package(
             name: "CollectionStore",
             dependencies: [
                 "JSON", "Search", "Storage",
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -7,9 +7,10 @@
 #   Benchmarks/load/ab.sh metrics BIN BIN [ROUNDS]           # 32 clients, ef 100: CAMPUS_SEARCH_METRICS=on, then off
 #
 # Needs Benchmarks/data/synthetic-100000x384 (python3 Benchmarks/datasets/make_synthetic.py --n 100000 --dim 384
-# --queries 1000 --metric cosine). Prints one line per run with the server's CPU time per request.
+# --queries 1000 --metric cosine). Prints one line per run with the server's CPU time per request. Both sides
+# are loaded by the same client, NEW_BIN's `bench http` (AB_CLIENT=path picks another), so only the server differs.
 set -euo pipefail
-mode=$1; a=$2; b=$3; rounds=${4:-4}
+mode=$1; a=$2; b=$3; rounds=${4:-4}; client=${AB_CLIENT:-$b}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stem=$root/Benchmarks/data/synthetic-100000x384
 work=$(mktemp -d /tmp/campus-ab.XXXXXX)
@@ -27,14 +28,14 @@ run() {  # side binary metrics
   until curl -sf "http://127.0.0.1:$port/readyz" > /dev/null; do sleep 0.05; done
   curl -sf -X PUT "http://127.0.0.1:$port/collections/floor" -H 'content-type: application/json' \
       -d '{"vectors":{"dense":{"size":384,"distance":"Cosine"}}}' > /dev/null || true
-  "$bin" bench http --url "http://127.0.0.1:$port" --collection bench --queries "$stem.queries.fvecs" --concurrency 32 --requests 3000 > /dev/null
+  "$client" bench http --url "http://127.0.0.1:$port" --collection bench --queries "$stem.queries.fvecs" --concurrency 32 --requests 3000 > /dev/null
   case $mode in
     floor) requests=40000; set -- --collection floor --concurrency 32 ;;
     search1) requests=5000; set -- --collection bench --concurrency 1 --ef 100 ;;
     metrics) requests=20000; set -- --collection bench --concurrency 32 --ef 100 ;;
   esac
   before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  line=$("$bin" bench http --url "http://127.0.0.1:$port" --queries "$stem.queries.fvecs" --requests "$requests" "$@" | tail -1)
+  line=$("$client" bench http --url "http://127.0.0.1:$port" --queries "$stem.queries.fvecs" --requests "$requests" "$@" | tail -1)
   after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   echo "$side metrics=$metrics: $line  server CPU $(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) µs/request"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=

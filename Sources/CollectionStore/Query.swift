@@ -56,7 +56,7 @@ extension VectorCollection {
 
     /// Runs a query: prefetches (with the root filter ANDed in), then the root ranking, offset, limit.
     public func query(_ request: QueryRequest) throws -> [PointRecord] {
-        let records = try CollectionMetrics.measure("query") { try runQuery(request) }
+        let records = try CollectionMetrics.measure(.query) { try runQuery(request) }
         CollectionMetrics.resultsPerQuery.record(records.count)
         return records
     }
@@ -75,7 +75,7 @@ extension VectorCollection {
             // Qdrant scores these 1.0 (every point matches equally).
             return Array(page.points.dropFirst(request.offset)).map { var p = $0; p.score = 1; return p }
         }
-        let rootAllowed = try CollectionMetrics.stage("filter") { try allowList(for: request.filter) }
+        let rootAllowed = try CollectionMetrics.stage(.filter) { try allowList(for: request.filter) }
         let ranked = try run(request, depth: 0, inherited: rootAllowed, limit: request.limit + request.offset)
         let window = Array(ranked.hits.dropFirst(request.offset).prefix(request.limit))
         let items: [(UInt32, LivePoint, Float?)] = stateLock.withSharedLock {
@@ -84,7 +84,7 @@ extension VectorCollection {
                 return (hit.id, point, hit.score)
             }
         }
-        return try CollectionMetrics.stage("fetch") { try records(items, withPayload: request.withPayload, withVector: request.withVector) }
+        return try CollectionMetrics.stage(.fetch) { try records(items, withPayload: request.withPayload, withVector: request.withVector) }
     }
 
     /// Bounds a query's prefetch tree: at most `maxPrefetches` nodes, each limit within `maxQueryLimit`.
@@ -124,7 +124,7 @@ extension VectorCollection {
             }
             switch request.query {
             case .fusion(let method)?:
-                ranked = Ranked(hits: try CollectionMetrics.stage("fusion") { try fuse(lists, method: method, limit: limit) }, higherIsBetter: true)
+                ranked = Ranked(hits: try CollectionMetrics.stage(.fusion) { try fuse(lists, method: method, limit: limit) }, higherIsBetter: true)
             case let query?:
                 // Re-rank the union of the prefetch candidates by the root query.
                 var candidates = AllowList(capacity: stateLock.withSharedLock { state.points.count })
@@ -207,7 +207,7 @@ extension VectorCollection {
             }
             let prepared = try prepareDense(raw, config: vectorConfig, name: vectorName)
             let ef = max(ef ?? engineConfig.hnswParameters(for: vectorName).efConstruct, limit)
-            let hits = try CollectionMetrics.stage("dense") { try index.search(prepared, limit: limit, ef: ef, exact: exact, filter: allowed) }
+            let hits = try CollectionMetrics.stage(.dense) { try index.search(prepared, limit: limit, ef: ef, exact: exact, filter: allowed) }
             return Ranked(hits: hits, higherIsBetter: vectorConfig.distance.higherIsBetter)
         case .sparse(let indices, let values):
             guard let index = sparse[vectorName] else {
@@ -215,7 +215,7 @@ extension VectorCollection {
                 throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
             }
             let (sortedIndices, sortedValues) = try prepareSparse(indices: indices, values: values, name: vectorName)
-            let hits = try CollectionMetrics.stage("sparse") { try index.search(indices: sortedIndices, values: sortedValues, limit: limit, filter: allowed) }
+            let hits = try CollectionMetrics.stage(.sparse) { try index.search(indices: sortedIndices, values: sortedValues, limit: limit, filter: allowed) }
             return Ranked(hits: hits, higherIsBetter: true)
         }
     }

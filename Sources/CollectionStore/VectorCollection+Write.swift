@@ -14,7 +14,7 @@ extension VectorCollection {
     public func upsert(_ inputs: [PointInput], wait: Bool = true, mode: UpsertMode = .upsert, updateFilter: Filter? = nil) throws -> UInt64 {
         let prepared = try inputs.map(prepare)
         defer { CollectionMetrics.pointsWritten.increment(by: inputs.count) }
-        return try CollectionMetrics.measure("upsert") { try upsertPrepared(prepared, wait: wait, mode: mode, updateFilter: updateFilter) }
+        return try CollectionMetrics.measure(.upsert) { try upsertPrepared(prepared, wait: wait, mode: mode, updateFilter: updateFilter) }
     }
 
     /// Which points an upsert writes (Qdrant's `update_mode`).
@@ -79,7 +79,7 @@ extension VectorCollection {
     /// Deletes points by id; ids that do not exist are ignored. Returns the operation id.
     @discardableResult
     public func delete(ids: [PointID], wait: Bool = true) throws -> UInt64 {
-        try CollectionMetrics.measure("delete") { try deletePoints(ids, wait: wait) }
+        try CollectionMetrics.measure(.delete) { try deletePoints(ids, wait: wait) }
     }
 
     private func deletePoints(_ ids: [PointID], wait: Bool) throws -> UInt64 {
@@ -119,7 +119,7 @@ extension VectorCollection {
     @discardableResult
     public func updatePayload(_ change: PayloadChange, ids: [PointID]) throws -> UInt64 {
         try Self.validate(change)
-        return try CollectionMetrics.measure("payload") { try updatePayloadLocked(change, ids: ids) }
+        return try CollectionMetrics.measure(.payload) { try updatePayloadLocked(change, ids: ids) }
     }
 
     /// Bounds a change before it runs: key paths no deeper than the payload may be, and payloads
@@ -399,7 +399,7 @@ extension VectorCollection {
     @discardableResult
     public func updateVectors(_ inputs: [PointInput], wait: Bool = true) throws -> UInt64 {
         let prepared = try inputs.map(prepare)
-        return try CollectionMetrics.measure("update_vectors") {
+        return try CollectionMetrics.measure(.updateVectors) {
             try write(wait: wait) { txn, pending, operation, effects in
                 for point in prepared {
                     guard let iid = pending.internalID(of: point.id), var live = pending.point(iid) else {
@@ -439,7 +439,7 @@ extension VectorCollection {
             }
             targets.append((vectorName, slot))
         }
-        return try CollectionMetrics.measure("delete_vectors") {
+        return try CollectionMetrics.measure(.deleteVectors) {
             try write(wait: wait) { txn, pending, operation, effects in
                 for id in ids {
                     guard let iid = pending.internalID(of: id), var live = pending.point(iid) else { continue }

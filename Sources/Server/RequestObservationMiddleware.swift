@@ -1,3 +1,4 @@
+import CollectionStore
 import Hummingbird
 import Logging
 import Metrics
@@ -55,6 +56,7 @@ struct RequestObservationMiddleware: RouterMiddleware {
         do {
             var instrumentation = InstrumentationContext.current ?? .topLevel
             instrumentation[RequestStagesKey.self] = stages
+            instrumentation[QueryStageRecorderKey.self] = stages
             var response = try await InstrumentationContext.withValue(instrumentation) { try await next(request, context) }
             let handlerDone = ContinuousClock.now
             let route = Self.route(context)

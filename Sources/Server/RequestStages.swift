@@ -1,17 +1,20 @@
+import CollectionStore
 import Logging
 import Synchronization
 import Tracing
 
 /// Where one request's time went, for its slow-request warning. The observation middleware puts a
 /// `RequestStages` into the request's instrumentation context (swift-distributed-tracing's task-local
-/// `InstrumentationContext`, which child tasks and `CPUWork` hops carry along); the process's tracer,
-/// `StageTracer`, adds every span the rooms end inside that request — the query stages `filter`, `dense`,
-/// `sparse`, `fusion`, `fetch`; `embedding`, `embedding_cache_lookup`, `embedding_cache_store` — to it.
+/// `InstrumentationContext`, which child tasks and `CPUWork` hops carry along) twice: under
+/// `QueryStageRecorderKey`, where the collection reports its query stages `filter`, `dense`, `sparse`,
+/// `fusion`, `fetch` (microsecond work, reported without spans), and under `RequestStagesKey`, where the
+/// process's tracer, `StageTracer`, adds every span that ends inside the request — `embedding`,
+/// `embedding_cache_lookup`, `embedding_cache_store`.
 ///
 /// Invariants: a span adds its duration once, when it ends; totals are per operation name, in the order the
 /// names first ended. At most `maxNames` names are kept (a request opening more is not one to debug from a
 /// log line). Nothing is exported.
-final class RequestStages: Sendable {
+final class RequestStages: QueryStageRecorder {
     static let maxNames = 32
 
     struct Total: Sendable, Equatable {
@@ -24,6 +27,8 @@ final class RequestStages: Sendable {
 
     /// The totals so far, in the order their names first ended.
     var current: [Total] { totals.withLock { $0 } }
+
+    func record(stage: String, nanoseconds: UInt64) { add(stage, nanoseconds: nanoseconds) }
 
     func add(_ name: String, nanoseconds: UInt64) {
         totals.withLock { totals in
