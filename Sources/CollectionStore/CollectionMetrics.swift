@@ -12,7 +12,7 @@ import Metrics
 /// - `campus_query_results`: points answered per query (histogram).
 /// - `campus_points_written_total`: points upserted.
 ///
-/// Each stage's duration also goes to the `QueryStageRecorder` in the caller's instrumentation context, if
+/// Each stage's duration also goes to the `StageRecorder` in the caller's instrumentation context, if
 /// any, so the server can say where one request's time went in its slow-request warning.
 enum CollectionMetrics {
     /// A timed collection operation.
@@ -54,14 +54,14 @@ enum CollectionMetrics {
     }
 
     /// Runs `body` and records its duration under the stage's timer and, when the instrumentation context
-    /// carries one, with the caller's `QueryStageRecorder` (one clock reading pair for both).
+    /// carries one, with the caller's `StageRecorder` (one clock reading pair for both).
     @inline(__always)
     static func stage<R>(_ stage: QueryStage, _ body: () throws -> R) rethrows -> R {
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
             let elapsed = DispatchTime.now().uptimeNanoseconds &- start
             stages[stage.rawValue].recordNanoseconds(Int64(elapsed))
-            InstrumentationContext.current?[QueryStageRecorderKey.self]?.record(stage: stage.name, nanoseconds: elapsed)
+            InstrumentationContext.current?[StageRecorderKey.self]?.record(stage: stage.name, nanoseconds: elapsed)
         }
         return try body()
     }
@@ -91,18 +91,19 @@ public enum QueryStage: Int, CaseIterable, Sendable {
     }
 }
 
-/// Receives the duration of every query stage that ends inside an instrumentation context carrying it
-/// (under `QueryStageRecorderKey`): the server keeps one per request for its slow-request warning.
+/// Receives the duration of every stage that ends inside an instrumentation context carrying it (under
+/// `StageRecorderKey`): the server keeps one per request for its slow-request warning.
 ///
-/// A query's stages take microseconds, so they are reported with one task-local read each rather than as
-/// swift-distributed-tracing spans: a span costs a global tracer lookup behind a lock, several dynamic
-/// casts and a boxed allocation, about 2 % of a one-client search. Slower work (embedding) stays a span.
-public protocol QueryStageRecorder: AnyObject, Sendable {
+/// A query's stages take microseconds, so the collection reports them with one task-local read each rather than
+/// as swift-distributed-tracing spans: a span costs a global tracer lookup behind a lock, several dynamic casts
+/// and a boxed allocation, about 2 % of a one-client search. Slower work (embedding) opens spans, and the
+/// server's tracer hands their durations to the same recorder.
+public protocol StageRecorder: AnyObject, Sendable {
     func record(stage: String, nanoseconds: UInt64)
 }
 
-/// The instrumentation-context key of a `QueryStageRecorder`.
-public enum QueryStageRecorderKey: InstrumentationContextKey {
-    public typealias Value = any QueryStageRecorder
-    public static var nameOverride: String? { "campus-query-stages" }
+/// The instrumentation-context key of a `StageRecorder`.
+public enum StageRecorderKey: InstrumentationContextKey {
+    public typealias Value = any StageRecorder
+    public static var nameOverride: String? { "campus-stages" }
 }

@@ -55,8 +55,7 @@ struct RequestObservationMiddleware: RouterMiddleware {
         let stages = RequestStages()
         do {
             var instrumentation = InstrumentationContext.current ?? .topLevel
-            instrumentation[RequestStagesKey.self] = stages
-            instrumentation[QueryStageRecorderKey.self] = stages
+            instrumentation[StageRecorderKey.self] = stages
             var response = try await InstrumentationContext.withValue(instrumentation) { try await next(request, context) }
             let handlerDone = ContinuousClock.now
             let route = Self.route(context)

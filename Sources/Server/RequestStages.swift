@@ -4,17 +4,16 @@ import Synchronization
 import Tracing
 
 /// Where one request's time went, for its slow-request warning. The observation middleware puts a
-/// `RequestStages` into the request's instrumentation context (swift-distributed-tracing's task-local
-/// `InstrumentationContext`, which child tasks and `CPUWork` hops carry along) twice: under
-/// `QueryStageRecorderKey`, where the collection reports its query stages `filter`, `dense`, `sparse`,
-/// `fusion`, `fetch` (microsecond work, reported without spans), and under `RequestStagesKey`, where the
-/// process's tracer, `StageTracer`, adds every span that ends inside the request — `embedding`,
-/// `embedding_cache_lookup`, `embedding_cache_store`.
+/// `RequestStages` into the request's instrumentation context under `StageRecorderKey` (swift-distributed-
+/// tracing's task-local `InstrumentationContext`, which child tasks and `CPUWork` hops carry along). The
+/// collection reports its query stages `filter`, `dense`, `sparse`, `fusion`, `fetch` to it directly
+/// (microsecond work, reported without spans); the process's tracer, `StageTracer`, adds every span that ends
+/// inside the request — `embedding`, `embedding_cache_lookup`, `embedding_cache_store`.
 ///
 /// Invariants: a span adds its duration once, when it ends; totals are per operation name, in the order the
 /// names first ended. At most `maxNames` names are kept (a request opening more is not one to debug from a
 /// log line). Nothing is exported.
-final class RequestStages: QueryStageRecorder {
+final class RequestStages: StageRecorder {
     static let maxNames = 32
 
     struct Total: Sendable, Equatable {
@@ -56,13 +55,7 @@ final class RequestStages: QueryStageRecorder {
 
 }
 
-/// The instrumentation-context key under which a request carries its `RequestStages`.
-enum RequestStagesKey: InstrumentationContextKey {
-    typealias Value = RequestStages
-    static var nameOverride: String? { "campus-request-stages" }
-}
-
-/// The process's tracer: a span started where the instrumentation context carries a `RequestStages` records
+/// The process's tracer: a span started where the instrumentation context carries a `StageRecorder` records
 /// into it; anywhere else (jobs, tools) it records nothing. Bound once per process with `bootstrap()` (swift-
 /// distributed-tracing allows one bootstrap), before the first application is built.
 ///
@@ -81,7 +74,7 @@ struct StageTracer: Tracer {
         at instant: @autoclosure () -> Instant, function: String, file fileID: String, line: UInt
     ) -> StageSpan {
         let context = context()
-        let stages = context[RequestStagesKey.self]
+        let stages = context[StageRecorderKey.self]
         return StageSpan(operationName: operationName, context: context, start: stages == nil ? 0 : instant().nanosecondsSinceEpoch, stages: stages)
     }
 
@@ -101,9 +94,9 @@ struct StageSpan: Tracing.Span {
     let context: InstrumentationContext
     private let name: String
     private let start: UInt64
-    private let stages: RequestStages?
+    private let stages: (any StageRecorder)?
 
-    init(operationName: String, context: InstrumentationContext, start: UInt64, stages: RequestStages?) {
+    init(operationName: String, context: InstrumentationContext, start: UInt64, stages: (any StageRecorder)?) {
         self.context = context
         self.name = operationName
         self.start = start
@@ -130,6 +123,6 @@ struct StageSpan: Tracing.Span {
     func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard let stages else { return }
         let end = instant().nanosecondsSinceEpoch
-        stages.add(name, nanoseconds: end >= start ? end - start : 0)
+        stages.record(stage: name, nanoseconds: end >= start ? end - start : 0)
     }
 }

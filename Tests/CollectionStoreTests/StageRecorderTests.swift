@@ -7,14 +7,14 @@ import Testing
 @testable import CollectionStore
 
 /// Collects what a query reports, as the server's per-request `RequestStages` does.
-private final class Collected: QueryStageRecorder {
+private final class Collected: StageRecorder {
     let stages = Mutex<[(String, UInt64)]>([])
     func record(stage: String, nanoseconds: UInt64) { stages.withLock { $0.append((stage, nanoseconds)) } }
     var names: [String] { stages.withLock { $0.map(\.0) } }
 }
 
 @Suite("Query stage recorder")
-struct QueryStageRecorderTests {
+struct StageRecorderTests {
     private func collection() throws -> VectorCollection {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("campus-stages-\(UUID().uuidString)").path
         let config = CollectionConfig(vectors: ["dense": DenseVectorConfig(size: 2, distance: .dot)], sparseVectors: ["text": SparseVectorConfig()])
@@ -26,18 +26,23 @@ struct QueryStageRecorderTests {
         return collection
     }
 
+    private func nearest(_ vector: VectorValue, using name: String) -> QueryRequest {
+        var request = QueryRequest()
+        request.query = .nearest(vector)
+        request.using = name
+        return request
+    }
+
     private func run(_ collection: VectorCollection, _ request: QueryRequest, into recorder: Collected) throws -> [PointRecord] {
         var context = InstrumentationContext.topLevel
-        context[QueryStageRecorderKey.self] = recorder
+        context[StageRecorderKey.self] = recorder
         return try InstrumentationContext.withValue(context) { try collection.query(request) }
     }
 
     @Test("a dense query reports filter, dense and fetch, in the order they ran")
     func dense() throws {
         let collection = try collection()
-        var request = QueryRequest()
-        request.query = .nearest(.dense([1, 0]))
-        request.using = "dense"
+        let request = nearest(.dense([1, 0]), using: "dense")
         let recorder = Collected()
         let start = DispatchTime.now().uptimeNanoseconds
         let hits = try run(collection, request, into: recorder)
@@ -51,14 +56,8 @@ struct QueryStageRecorderTests {
     @Test("a hybrid query reports both searches and the fusion; nothing is reported outside a recorder's context")
     func hybrid() throws {
         let collection = try collection()
-        var dense = QueryRequest()
-        dense.query = .nearest(.dense([1, 0]))
-        dense.using = "dense"
-        var sparse = QueryRequest()
-        sparse.query = .nearest(.sparse(indices: [9], values: [1]))
-        sparse.using = "text"
         var request = QueryRequest()
-        request.prefetch = [dense, sparse]
+        request.prefetch = [nearest(.dense([1, 0]), using: "dense"), nearest(.sparse(indices: [9], values: [1]), using: "text")]
         request.query = .fusion(.rrf())
         let recorder = Collected()
         _ = try run(collection, request, into: recorder)
