@@ -41,7 +41,8 @@ import Logging
 ///   `CAMPUS_SEARCH_DOCUMENT_WORKERS`, default one fewer than the processors, at least 1): jobs run at once on the
 ///   `fast` queue (test jobs, initialize) and the `documents` queue (document processing), so a long document never
 ///   holds back a fast job, and documents being embedded leave a core to the requests (with 2 document workers on 2
-///   cores, 100 concurrent uploads waited behind the embedding their own jobs started: p95 414 ms against 91 ms).
+///   cores, 100 concurrent uploads waited behind the embedding their own jobs started: p95 639 ms against 74 ms in
+///   `Benchmarks/load/baseline.sh`).
 /// - `globalConcurrencyLimit` (Int, `CAMPUS_SEARCH_GLOBAL_CONCURRENCY_LIMIT`, default 3, the platform's
 ///   `GLOBAL_CONCURRENCY_LIMIT`): course generations running at once across all users.
 /// - `logFormat` (LogFormat, `CAMPUS_SEARCH_LOG_FORMAT`, `text` or `json`, default `text`): `json` writes one JSON
