@@ -9,10 +9,6 @@ extension VectorCollection {
 
     /// Points with these ids (missing ones omitted), with payload and vectors as selected.
     public func retrieve(ids: [PointID], withPayload: PayloadSelector, withVector: VectorSelector) throws -> [PointRecord] {
-        try CollectionMetrics.measure(.retrieve) { try retrievePoints(ids, withPayload: withPayload, withVector: withVector) }
-    }
-
-    private func retrievePoints(_ ids: [PointID], withPayload: PayloadSelector, withVector: VectorSelector) throws -> [PointRecord] {
         let found: [(UInt32, LivePoint)] = stateLock.withSharedLock {
             var seen = Set<PointID>()
             return ids.compactMap { id in
@@ -77,10 +73,6 @@ extension VectorCollection {
 
     /// Points in id order from `offset` (inclusive) that pass `filter`; `next` is the first id of the next page.
     public func scroll(offset: PointID?, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> (points: [PointRecord], next: PointID?) {
-        try CollectionMetrics.measure(.scroll) { try scrollPage(offset: offset, limit: limit, filter: filter, withPayload: withPayload, withVector: withVector) }
-    }
-
-    private func scrollPage(offset: PointID?, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> (points: [PointRecord], next: PointID?) {
         guard limit >= 1 else { throw CollectionError.validation("limit: value \(limit) invalid, must be 1 or larger") }
         let allowed = try allowList(for: filter)
         var page: [(UInt32, LivePoint, Float?)] = []
@@ -107,10 +99,8 @@ extension VectorCollection {
 
     /// The number of points passing `filter` (all points without one).
     public func count(filter: Filter?) throws -> Int {
-        try CollectionMetrics.measure(.count) {
-            guard let allowed = try allowList(for: filter) else { return pointsCount }
-            return allowed.count
-        }
+        guard let allowed = try allowList(for: filter) else { return pointsCount }
+        return allowed.count
     }
 
     /// Ids of the points that pass `filter` (every point for an empty filter, as in Qdrant).
@@ -181,10 +171,6 @@ extension VectorCollection {
     /// in insertion order. Qdrant gives no next-page offset for ordered scrolls: the next page starts
     /// from the last value seen.
     public func scroll(orderedBy order: ScrollOrder, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> [(record: PointRecord, value: OrderValue)] {
-        try CollectionMetrics.measure(.scroll) { try scrollOrdered(order, limit: limit, filter: filter, withPayload: withPayload, withVector: withVector) }
-    }
-
-    private func scrollOrdered(_ order: ScrollOrder, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> [(record: PointRecord, value: OrderValue)] {
         guard limit >= 1 else { throw CollectionError.validation("limit: value \(limit) invalid, must be 1 or larger") }
         guard let path = PayloadPath(order.key) else { throw CollectionError.invalid("order_by.key: `\(order.key)` is not a valid payload key") }
         let allowed = try allowList(for: filter)

@@ -186,27 +186,6 @@ struct ObservabilityTests {
         }
     }
 
-    @Test("reads are timed per operation: scroll, count and retrieve beside query")
-    func readOperationTimers() async throws {
-        let app = try await buildApplication(testConfiguration())
-        try await app.test(.router) { client in
-            try await client.ok(.put, "/collections/timed", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
-            try await client.ok(.put, "/collections/timed/points?wait=true", #"{"points":[{"id":1,"vector":[1,0]},{"id":2,"vector":[0,1]}]}"#)
-            try await client.ok(.post, "/collections/timed/points/scroll", #"{"limit":1}"#)
-            try await client.ok(.post, "/collections/timed/points/count", #"{"exact":true}"#)
-            try await client.ok(.post, "/collections/timed/points", #"{"ids":[1,2]}"#)
-            try await client.ok(.post, "/collections/timed/points/query", #"{"query":[1,0]}"#)
-            let text = try await scrape(client)
-            func count(_ operation: String) -> Double {
-                let prefix = "campus_collection_operation_duration_seconds_count{operation=\"\(operation)\"} "
-                return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
-            }
-            for operation in ["scroll", "count", "retrieve", "query", "upsert"] {
-                #expect(count(operation) >= 1, "no \(operation) timed")
-            }
-        }
-    }
-
     @Test("a slow query's warning lists the stages its spans measured")
     func slowQueryStages() async throws {
         var configuration = testConfiguration()
