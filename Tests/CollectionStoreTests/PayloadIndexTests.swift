@@ -418,7 +418,7 @@ struct PayloadIndexTests {
         #expect(text.type == .text && text.params?["tokenizer"] == .string("word"))
         #expect(try JSONDecoder().decode(PayloadFieldSchema.self, from: JSONEncoder().encode(text)) == text)
         #expect(String(decoding: try JSONEncoder().encode(PayloadFieldSchema(.uuid)), as: UTF8.self) == #""uuid""#)
-        for bad in [#""geo""#, #""datetim""#, #""keywrd""#, #"{"tokenizer": "word"}"#, "3", #"["keyword"]"#] {
+        for bad in [#""geography""#, #""datetim""#, #""keywrd""#, #"{"tokenizer": "word"}"#, "3", #"["keyword"]"#] {
             #expect(throws: DecodingError.self, "\(bad)") { try decode(bad) }
         }
     }

@@ -47,7 +47,43 @@ struct QdrantCompatTests {
             try await client.refused(.post, "/collections/d/points/scroll", #"{"filter":{"must":[{"key":"at","range":{"gt":"2024-02-30"}}]}}"#, status: .badRequest, "RFC 3339")
             try await client.refused(.post, "/collections/d/points/scroll", #"{"filter":{"must":[{"key":"at","range":{"gt":"2024-01-01","lt":3}}]}}"#, status: .badRequest, "all numbers")
             try await client.refused(.post, "/collections/d/points/scroll", #"{"filter":{"must":[{"key":"title","match":{"text_any":["a"]}}]}}"#, status: .badRequest, "text_any")
-            try await client.refused(.put, "/collections/d/index", #"{"field_name":"g","field_schema":"geo"}"#, status: .badRequest, "geo")
+        }
+    }
+
+    @Test("geo filters: radius, bounding box, polygon, with and without a geo index; bad shapes 400")
+    func geo() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await client.ok(.put, "/collections/g", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
+            let cities = [("London", -0.127758, 51.507351), ("Paris", 2.352222, 48.856614), ("Berlin", 13.404954, 52.520008),
+                          ("Tokyo", 139.691706, 35.689487), ("Fiji", 179.9, -17.7)]
+            for (i, (name, lon, lat)) in cities.enumerated() {
+                try await client.ok(.put, "/collections/g/points?wait=true", """
+                    {"points":[{"id":\(i + 1),"vector":[1,\(i)],"payload":{"city":{"name":"\(name)","geo":{"lon":\(lon),"lat":\(lat)}}}}]}
+                    """)
+            }
+            try await client.ok(.put, "/collections/g/points?wait=true", #"{"points":[{"id":9,"vector":[1,1],"payload":{"city":{"geo":"nowhere"}}}]}"#)
+            func ids(_ condition: String) async throws -> [JSONValue] {
+                let page = try await client.ok(.post, "/collections/g/points/scroll", #"{"limit":10,"filter":{"must":["# + condition + "]}}")
+                return page["points"]?.arrayValue?.compactMap { $0["id"] } ?? []
+            }
+            let radius = #"{"key":"city.geo","geo_radius":{"center":{"lon":-0.127758,"lat":51.507351},"radius":400000}}"#
+            let box = #"{"key":"city.geo","geo_bounding_box":{"top_left":{"lon":170,"lat":0},"bottom_right":{"lon":145,"lat":-40}}}"#
+            let polygon = #"{"key":"city.geo","geo_polygon":{"exterior":{"points":[{"lon":0,"lat":45},{"lon":20,"lat":45},{"lon":20,"lat":60},{"lon":0,"lat":60},{"lon":0,"lat":45}]}}}"#
+            for indexed in [false, true] {
+                #expect(try await ids(radius) == [.int(1), .int(2)], "indexed: \(indexed)")  // London, Paris (344 km)
+                #expect(try await ids(box) == [.int(5)], "indexed: \(indexed)")  // across the antimeridian
+                #expect(try await ids(polygon) == [.int(2), .int(3)], "indexed: \(indexed)")
+                let count = try await client.ok(.post, "/collections/g/points/count", #"{"filter":{"must_not":["# + radius + #"]},"exact":true}"#)
+                #expect(count["count"] == .int(4))
+                if !indexed { try await client.ok(.put, "/collections/g/index?wait=true", #"{"field_name":"city.geo","field_schema":"geo"}"#) }
+            }
+            let info = try await client.ok(.get, "/collections/g")
+            #expect(info["payload_schema"]?["city.geo"]?["data_type"] == .string("geo"))
+            #expect(info["payload_schema"]?["city.geo"]?["points"] == .int(5))
+            try await client.refused(.post, "/collections/g/points/scroll", #"{"filter":{"must":[{"key":"city.geo","geo_radius":{"center":{"lon":0,"lat":95},"radius":1}}]}}"#, status: .badRequest, "[-90, 90]")
+            try await client.refused(.post, "/collections/g/points/scroll", #"{"filter":{"must":[{"key":"city.geo","geo_polygon":{"exterior":{"points":[{"lon":0,"lat":0},{"lon":1,"lat":1},{"lon":0,"lat":0}]}}}]}}"#, status: .badRequest, "at least 4 points")
+            try await client.refused(.post, "/collections/g/points/count", #"{"filter":{"must":[{"key":"city.geo","geo_bounding_box":{"top_left":{"lon":0}}}]}}"#, status: .badRequest, "needs a number `lat`")
         }
     }
 

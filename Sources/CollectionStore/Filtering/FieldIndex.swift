@@ -22,6 +22,10 @@ final class FieldIndex {
     private var keys: [Contribution<Key>] = []
     /// Only numeric indexes fill this (others leave it empty).
     private var numbers: [Contribution<Double>] = []
+    /// Only geo indexes fill this: each point's geo points, whose Morton codes are in `sortedNumbers`.
+    private var geoPoints: [Contribution<GeoPoint>] = []
+    /// Geo points off the globe (a payload's coordinates are not range-checked): always candidates.
+    private var offGlobe: Set<UInt32> = []
     private var flags: [UInt8] = []
     private static let nonEmptyFlag: UInt8 = 1, nullFlag: UInt8 = 2, indexedFlag: UInt8 = 4, multiStringFlag: UInt8 = 8
 
@@ -49,6 +53,7 @@ final class FieldIndex {
 
     var type: PayloadSchemaType { schema.type }
     private var isNumeric: Bool { type == .integer || type == .float || type == .datetime }
+    private var isGeo: Bool { type == .geo }
 
     // MARK: Writing
 
@@ -62,12 +67,14 @@ final class FieldIndex {
         if slot >= flags.count {
             keys.append(contentsOf: repeatElement(.none, count: slot + 1 - keys.count))
             if isNumeric { numbers.append(contentsOf: repeatElement(.none, count: slot + 1 - numbers.count)) }
+            if isGeo { geoPoints.append(contentsOf: repeatElement(.none, count: slot + 1 - geoPoints.count)) }
             flags.append(contentsOf: repeatElement(0, count: slot + 1 - flags.count))
         }
 
         var flag: UInt8 = 0
         var newKeys: [Key] = []
         var newNumbers: [Double] = []
+        var newGeo: [GeoPoint] = []
         var stringCount = 0
         path.forEachValue(in: payload) { value in
             switch value {
@@ -78,14 +85,20 @@ final class FieldIndex {
             if value.isNullOrHoldsNull { flag |= Self.nullFlag }
             value.forEachFlattened { element in
                 if case .string = element { stringCount += 1 }
-                collect(element, into: &newKeys, numbers: &newNumbers)
+                if isGeo {
+                    if let p = GeoPoint(payload: element) { newGeo.append(p) }
+                } else {
+                    collect(element, into: &newKeys, numbers: &newNumbers)
+                }
             }
         }
         if type == .text, stringCount > 1 { flag |= Self.multiStringFlag }
         newKeys = newKeys.uniqued()
         newNumbers = newNumbers.uniqued()
+        newGeo = newGeo.uniqued()
         let indexed: Bool = switch type {
         case .float, .datetime: !newNumbers.isEmpty
+        case .geo: !newGeo.isEmpty
         case .integer: newKeys.contains { if case .int = $0 { true } else { false } }
         default: !newKeys.isEmpty
         }
@@ -93,7 +106,9 @@ final class FieldIndex {
         // A payload change elsewhere (set_payload of another key) leaves this field as it was.
         let contributedKeys = Contribution(newKeys)
         let contributedNumbers = Contribution(newNumbers)
-        if flag == flags[slot], contributedKeys == keys[slot], !isNumeric || contributedNumbers == numbers[slot] { return }
+        let contributedGeo = Contribution(newGeo)
+        if flag == flags[slot], contributedKeys == keys[slot], !isNumeric || contributedNumbers == numbers[slot],
+           !isGeo || contributedGeo == geoPoints[slot] { return }
         removeContribution(of: id)
 
         for key in newKeys {
@@ -105,6 +120,11 @@ final class FieldIndex {
             }
         }
         sortedNumbers.insert(id, values: newNumbers)
+        if isGeo, !newGeo.isEmpty {
+            sortedNumbers.insert(id, values: newGeo.map { Double(MortonGrid.code($0)) })
+            if !newGeo.allSatisfy(\.isValid) { offGlobe.insert(id) }
+            geoPoints[slot] = contributedGeo
+        }
         keys[slot] = contributedKeys
         if isNumeric { numbers[slot] = contributedNumbers }
         flags[slot] = flag
@@ -122,6 +142,11 @@ final class FieldIndex {
             }
         }
         if isNumeric, !numbers[slot].isEmpty { sortedNumbers.remove(id) }
+        if isGeo, !geoPoints[slot].isEmpty {
+            sortedNumbers.remove(id)
+            offGlobe.remove(id)
+            geoPoints[slot] = .none
+        }
         count(flags[slot], sign: -1)
         keys[slot] = .none
         if isNumeric { numbers[slot] = .none }
@@ -155,6 +180,13 @@ final class FieldIndex {
             if let micros = DateTime.microseconds(s) { numbers.append(Double(micros)) }
         default:
             break
+        }
+    }
+
+    /// The Morton code ranges (as `NumberRange`s over `sortedNumbers`) covering a geo shape's bounds.
+    private static func codeRanges(_ shape: GeoShape) -> [NumberRange] {
+        shape.bounds.flatMap { MortonGrid.ranges(covering: $0) }.map {
+            NumberRange(gte: Double($0.lowerBound), lte: Double($0.upperBound))
         }
     }
 
@@ -197,6 +229,16 @@ final class FieldIndex {
             sortedNumbers.forEachID(in: range, body)
         case (.datetime, .datetimeRange(let range)):
             sortedNumbers.forEachID(in: range.asNumberRange, body)
+        case (.geo, .geo(let shape)):
+            // Candidates from the cells covering the shape, then each point's own coordinates decide.
+            let check = { (id: UInt32) in
+                let slot = Int(id)
+                var inside = false
+                if slot < self.geoPoints.count { self.geoPoints[slot].forEach { p in if !inside, shape.contains(p) { inside = true } } }
+                if inside { body(id) }
+            }
+            for range in Self.codeRanges(shape) { sortedNumbers.forEachID(in: range, check) }
+            offGlobe.forEach(check)
         case (.text, .match(.text(let text))):
             let wanted = Array(Set(TextTokenizer.tokens(of: text)))
             let lists = wanted.map { tokens[$0] ?? PostingList() }.sorted { $0.count < $1.count }
@@ -234,6 +276,8 @@ final class FieldIndex {
             return (sortedNumbers.count(in: range), false)
         case (.datetime, .datetimeRange(let range)):
             return (sortedNumbers.count(in: range.asNumberRange), false)
+        case (.geo, .geo(let shape)):
+            return (Self.codeRanges(shape).reduce(offGlobe.count) { $0 + sortedNumbers.count(in: $1) }, false)
         case (.text, .match(.text(let text))):
             let wanted = Set(TextTokenizer.tokens(of: text))
             return (wanted.map { tokens[$0]?.count ?? 0 }.min() ?? 0, wanted.count <= 1 && multiStringPoints == 0)

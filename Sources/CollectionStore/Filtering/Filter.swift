@@ -114,6 +114,8 @@ public enum FieldPredicate: Hashable, Sendable {
     case valuesCount(ValuesCount)
     /// `range` with RFC 3339 bounds: some string value that parses as a datetime (see `DateTime`) is inside.
     case datetimeRange(DatetimeRange)
+    /// `geo_radius`, `geo_bounding_box` or `geo_polygon`: some geo point value is inside the shape.
+    case geo(GeoShape)
 }
 
 /// A `range` whose bounds were RFC 3339 strings, as microseconds since the Unix epoch.

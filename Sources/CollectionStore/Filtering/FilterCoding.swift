@@ -199,8 +199,7 @@ extension FieldCondition: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
         let key = try decodePath(container, Key("key"))
-        for unsupported in ["geo_bounding_box", "geo_radius", "geo_polygon", "is_empty", "is_null"]
-        where container.contains(Key(unsupported)) {
+        for unsupported in ["is_empty", "is_null"] where container.contains(Key(unsupported)) {
             throw DecodingError.dataCorruptedError(
                 forKey: Key(unsupported), in: container,
                 debugDescription: "the `\(unsupported)` field condition is not supported")
@@ -215,12 +214,16 @@ extension FieldCondition: Codable {
             }
         }
         if let count = try container.decodeIfPresent(ValuesCount.self, forKey: Key("values_count")) { predicates.append(.valuesCount(count)) }
+        if let radius = try container.decodeIfPresent(GeoRadius.self, forKey: Key("geo_radius")) { predicates.append(.geo(.radius(radius))) }
+        if let box = try container.decodeIfPresent(GeoBoundingBox.self, forKey: Key("geo_bounding_box")) { predicates.append(.geo(.boundingBox(box))) }
+        if let polygon = try container.decodeIfPresent(GeoPolygon.self, forKey: Key("geo_polygon")) { predicates.append(.geo(.polygon(polygon))) }
         guard predicates.count == 1 else {
+            let kinds = "match, range, geo_radius, geo_bounding_box, geo_polygon or values_count"
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
                 debugDescription: predicates.isEmpty
-                    ? "At least one field condition must be specified (match, range or values_count) for key `\(key)`"
-                    : "a field condition takes exactly one of match, range or values_count (key `\(key)`)"))
+                    ? "At least one field condition must be specified (\(kinds)) for key `\(key)`"
+                    : "a field condition takes exactly one of \(kinds) (key `\(key)`)"))
         }
         self.init(key: key, predicate: predicates[0])
     }
@@ -233,6 +236,9 @@ extension FieldCondition: Codable {
         case .range(let range): try container.encode(range, forKey: Key("range"))
         case .valuesCount(let count): try container.encode(count, forKey: Key("values_count"))
         case .datetimeRange(let range): try container.encode(range, forKey: Key("range"))
+        case .geo(.radius(let radius)): try container.encode(radius, forKey: Key("geo_radius"))
+        case .geo(.boundingBox(let box)): try container.encode(box, forKey: Key("geo_bounding_box"))
+        case .geo(.polygon(let polygon)): try container.encode(polygon, forKey: Key("geo_polygon"))
         }
     }
 }
@@ -390,5 +396,96 @@ extension DatetimeRange: Encodable {
         for (name, value) in [("gt", gt), ("gte", gte), ("lt", lt), ("lte", lte)] {
             if let value { try container.encode(DateTime.rfc3339(micros: value), forKey: Key(name)) }
         }
+    }
+}
+
+// MARK: Geo conditions
+
+extension GeoPoint: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        func coordinate(_ name: String, _ limit: Double) throws -> Double {
+            let key = Key(name)
+            guard let x = try? container.decode(Double.self, forKey: key) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "a geo point needs a number `\(name)`")
+            }
+            guard x.isFinite, (-limit...limit).contains(x) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container,
+                    debugDescription: "Wrong input: geo point `\(name)` = \(x) is outside [-\(Int(limit)), \(Int(limit))]")
+            }
+            return x
+        }
+        self.init(lon: try coordinate("lon", 180), lat: try coordinate("lat", 90))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(lon, forKey: Key("lon"))
+        try container.encode(lat, forKey: Key("lat"))
+    }
+}
+
+extension GeoRadius: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        let center = try container.decode(GeoPoint.self, forKey: Key("center"))
+        guard let radius = try? container.decode(Double.self, forKey: Key("radius")), radius.isFinite else {
+            throw DecodingError.dataCorruptedError(
+                forKey: Key("radius"), in: container, debugDescription: "`geo_radius.radius` must be a number of metres")
+        }
+        self.init(center: center, radius: radius)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(center, forKey: Key("center"))
+        try container.encode(radius, forKey: Key("radius"))
+    }
+}
+
+extension GeoBoundingBox: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        self.init(topLeft: try container.decode(GeoPoint.self, forKey: Key("top_left")),
+                  bottomRight: try container.decode(GeoPoint.self, forKey: Key("bottom_right")))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(topLeft, forKey: Key("top_left"))
+        try container.encode(bottomRight, forKey: Key("bottom_right"))
+    }
+}
+
+extension GeoPolygon: Codable {
+    /// `{"points": [...]}`, a closed ring of at least 4 points.
+    private struct LineString: Codable {
+        var points: [GeoPoint]
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        let exterior = try container.decode(LineString.self, forKey: Key("exterior")).points
+        let interiors = try container.decodeIfPresent([LineString].self, forKey: Key("interiors"))?.map(\.points) ?? []
+        for (name, ring) in [("exterior", exterior)] + interiors.map({ ("interior", $0) }) {
+            guard ring.count >= 4 else {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "Wrong input: the \(name) ring of a geo_polygon needs at least 4 points, got \(ring.count)"))
+            }
+            guard ring.first == ring.last else {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "Wrong input: the \(name) ring of a geo_polygon must be closed (its first and last points the same)"))
+            }
+        }
+        self.init(exterior: exterior, interiors: interiors)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(LineString(points: exterior), forKey: Key("exterior"))
+        if !interiors.isEmpty { try container.encode(interiors.map { LineString(points: $0) }, forKey: Key("interiors")) }
     }
 }

@@ -101,6 +101,8 @@ enum FilterEvaluator {
                 if !hit, case .string(let text) = v, let micros = DateTime.microseconds(text), range.contains(micros) { hit = true }
             }
             return hit
+        case .geo(let shape):
+            return shape.matches(value)
         }
     }
 

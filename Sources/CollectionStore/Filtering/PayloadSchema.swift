@@ -1,7 +1,7 @@
 import JSON
 import Foundation
 
-/// The payload index types CampusSearch supports (Qdrant's `PayloadSchemaType` minus geo).
+/// The payload index types CampusSearch supports (Qdrant's `PayloadSchemaType`).
 public enum PayloadSchemaType: String, Codable, Sendable, CaseIterable {
     /// Exact string values; answers `match.value` / `match.any` with strings.
     case keyword
@@ -17,6 +17,8 @@ public enum PayloadSchemaType: String, Codable, Sendable, CaseIterable {
     case text
     /// RFC 3339 datetime strings, as microseconds; answers datetime `range`.
     case datetime
+    /// Geo points (`{"lon", "lat"}` objects), on a Z-order grid; answers `geo_radius`, `geo_bounding_box`, `geo_polygon`.
+    case geo
 }
 
 /// `field_schema` of `PUT /collections/{c}/index`: a bare type name (`"keyword"`) or the object
@@ -50,10 +52,7 @@ public struct PayloadFieldSchema: Hashable, Sendable, Codable {
     private static func type(named name: String, container: any SingleValueDecodingContainer) throws -> PayloadSchemaType {
         if let type = PayloadSchemaType(rawValue: name) { return type }
         let expected = PayloadSchemaType.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
-        let message = ["geo"].contains(name)
-            ? "payload index type `\(name)` is not supported; expected one of \(expected)"
-            : "unknown variant `\(name)`, expected one of \(expected)"
-        throw DecodingError.dataCorruptedError(in: container, debugDescription: message)
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown variant `\(name)`, expected one of \(expected)")
     }
 
     public func encode(to encoder: any Encoder) throws {

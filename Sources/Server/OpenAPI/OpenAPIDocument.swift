@@ -186,7 +186,7 @@ enum OpenAPIDocument {
             ]),
             "CreateFieldIndex": object([
                 "field_name": payloadKey,
-                "field_schema": oneOf(["type": "string", "enum": ["keyword", "integer", "float", "bool", "uuid", "text", "datetime"]], object(["type": string])),
+                "field_schema": oneOf(["type": "string", "enum": ["keyword", "integer", "float", "bool", "uuid", "text", "datetime", "geo"]], object(["type": string])),
             ], required: ["field_name"]),
             "PointStruct": object(["id": ref("ExtendedPointId"), "vector": ref("VectorStruct"), "payload": payload], required: ["id", "vector"]),
             "PointInsertOperations": oneOf(
@@ -214,8 +214,17 @@ enum OpenAPIDocument {
             ),
             "Range": object(["gt": number, "gte": number, "lt": number, "lte": number]),
             "DatetimeRange": object(["gt": dateTime, "gte": dateTime, "lt": dateTime, "lte": dateTime]),
-            "FieldCondition": object(["key": payloadKey, "match": ref("Match"), "range": oneOf(ref("Range"), ref("DatetimeRange")), "values_count": object(["gt": integer(0), "gte": integer(0), "lt": integer(0), "lte": integer(0)])],
-                                     required: ["key"]),
+            "FieldCondition": object([
+                "key": payloadKey, "match": ref("Match"), "range": oneOf(ref("Range"), ref("DatetimeRange")),
+                "values_count": object(["gt": integer(0), "gte": integer(0), "lt": integer(0), "lte": integer(0)]),
+                "geo_radius": object(["center": ref("GeoPoint"), "radius": number], required: ["center", "radius"]),
+                "geo_bounding_box": object(["top_left": ref("GeoPoint"), "bottom_right": ref("GeoPoint")], required: ["top_left", "bottom_right"]),
+                "geo_polygon": object(["exterior": ref("GeoLineString"), "interiors": array(ref("GeoLineString"))], required: ["exterior"]),
+            ], required: ["key"]),
+            "GeoPoint": object([
+                "lon": ["type": "number", "minimum": -180, "maximum": 180], "lat": ["type": "number", "minimum": -90, "maximum": 90],
+            ], required: ["lon", "lat"]),
+            "GeoLineString": object(["points": array(ref("GeoPoint"))], required: ["points"]),
             "Condition": oneOf(
                 ref("FieldCondition"),
                 object(["has_id": array(ref("ExtendedPointId"))], required: ["has_id"]),
