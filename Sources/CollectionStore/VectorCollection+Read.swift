@@ -122,7 +122,12 @@ extension VectorCollection {
             return payloadIndexes.allowList(
                 for: filter, capacity: points.count, liveIDs: state.live,
                 payloadOf: { iid in points[Int(iid)].map { ($0.id, $0.payload) } },
-                resolveID: { internalIDs[$0] }
+                resolveID: { internalIDs[$0] },
+                hasVector: { [dense, sparse] name, iid in
+                    if let index = dense[name] { return index.contains(id: iid) }
+                    if let index = sparse[name] { return index.contains(id: iid) }
+                    return false
+                }
             )
         }
     }

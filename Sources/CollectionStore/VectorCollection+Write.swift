@@ -35,6 +35,8 @@ extension VectorCollection {
         return try write(wait: wait) { txn, pending, operation, effects in
             // The writer holds `writeLock`, so the committed state cannot change under this allow list.
             let allowed = try filter.map { try allowList(for: $0) } ?? nil
+            // Vectors of the points this request has written so far (an upsert replaces all of them).
+            var writtenVectors: [UInt32: Set<String>] = [:]
             for point in prepared {
                 let iid: UInt32
                 if let existing = pending.internalID(of: point.id) {
@@ -43,7 +45,8 @@ extension VectorCollection {
                         let passes: Bool
                         if let changed = pending.points[existing] {
                             // Written earlier in this same request: judge its new payload.
-                            passes = changed.map { filter.matches(id: $0.id, payload: $0.payload) } ?? false
+                            let vectors = writtenVectors[existing] ?? []
+                            passes = changed.map { filter.matches(id: $0.id, payload: $0.payload, hasVector: vectors.contains) } ?? false
                         } else {
                             passes = allowed?.allows(existing) ?? true
                         }
@@ -58,6 +61,7 @@ extension VectorCollection {
                 let stored = StoredPoint(id: point.id, version: operation, payload: point.payload)
                 try tables.points.put(try stored.encoded(), for: Keys.point(cid, iid), in: txn)
                 pending.set(iid, LivePoint(id: point.id, version: operation, payload: point.payload))
+                if filter != nil { writtenVectors[iid] = Set(point.vectors.keys) }
                 for (vectorName, slot) in slots {
                     let key = Keys.vector(cid, slot, iid)
                     switch point.vectors[vectorName] {

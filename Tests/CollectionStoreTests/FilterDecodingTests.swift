@@ -155,7 +155,7 @@ struct FilterDecodingTests {
             (#"{"must": [{"has_id": [-1]}]}"#, "unsigned integer or a UUID"),
             (#"{"must": [{"has_id": ["12"]}]}"#, "unsigned integer or a UUID"),
             (#"{"must": [{"has_id": [1.5]}]}"#, "unsigned integer or a UUID"),
-            (#"{"must": [{"has_vector": "dense"}]}"#, "not supported"),
+            (#"{"must": [{"has_vector": 3}]}"#, "must be a vector name"),
             (#"{"must": [{"key": "g", "geo_radius": {}}]}"#, ""),
             (#"{"must": [{"key": "g", "geo_bounding_box": {"top_left": {"lon": 0, "lat": 100}, "bottom_right": {"lon": 1, "lat": 0}}}]}"#, "outside [-90, 90]"),
             (#"{"min_should": {"conditions": [], "min_count": 0}}"#, "must be 1 or larger"),

@@ -87,6 +87,38 @@ struct QdrantCompatTests {
         }
     }
 
+    @Test("has_vector over named dense and sparse vectors, in scroll, count and a conditional upsert")
+    func hasVector() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await client.ok(.put, "/collections/v", #"{"vectors":{"image":{"size":2,"distance":"Dot"}},"sparse_vectors":{"text":{}}}"#)
+            let vectors = [#"{"image":[1,2],"text":{"indices":[1],"values":[0.5]}}"#, #"{"image":[2,1]}"#,
+                           #"{"text":{"indices":[2],"values":[1.0]}}"#, #"{}"#]
+            for (i, v) in vectors.enumerated() {
+                try await client.ok(.put, "/collections/v/points?wait=true", #"{"points":[{"id":"# + "\(i + 1)" + #","vector":"# + v + #","payload":{"n":"# + "\(i + 1)" + "}}]}")
+            }
+            func ids(_ filter: String) async throws -> [JSONValue] {
+                let page = try await client.ok(.post, "/collections/v/points/scroll", #"{"limit":10,"filter":"# + filter + "}")
+                return page["points"]?.arrayValue?.compactMap { $0["id"] } ?? []
+            }
+            #expect(try await ids(#"{"must":[{"has_vector":"image"}]}"#) == [.int(1), .int(2)])
+            #expect(try await ids(#"{"must":[{"has_vector":"text"}]}"#) == [.int(1), .int(3)])
+            #expect(try await ids(#"{"must_not":[{"has_vector":"image"}]}"#) == [.int(3), .int(4)])
+            #expect(try await ids(#"{"should":[{"has_vector":"text"},{"key":"n","range":{"gte":4}}]}"#) == [.int(1), .int(3), .int(4)])
+            #expect(try await ids(#"{"must":[{"has_vector":"nope"}]}"#) == [])
+            let count = try await client.ok(.post, "/collections/v/points/count", #"{"filter":{"must":[{"has_vector":"image"}]},"exact":true}"#)
+            #expect(count["count"] == .int(2))
+            // Removing a point's vector takes it out; a conditional upsert only replaces points that pass.
+            try await client.ok(.post, "/collections/v/points/vectors/delete?wait=true", #"{"points":[2],"vector":["image"]}"#)
+            #expect(try await ids(#"{"must":[{"has_vector":"image"}]}"#) == [.int(1)])
+            try await client.ok(.put, "/collections/v/points?wait=true",
+                                #"{"points":[{"id":1,"vector":{},"payload":{"n":10}},{"id":3,"vector":{},"payload":{"n":30}}],"update_filter":{"must":[{"has_vector":"image"}]}}"#)
+            let got = try await client.ok(.post, "/collections/v/points", #"{"ids":[1,3],"with_payload":true}"#)
+            #expect(got.arrayValue?.compactMap { $0["payload"]?["n"] } == [.int(10), .int(3)])
+            try await client.refused(.post, "/collections/v/points/scroll", #"{"filter":{"must":[{"has_vector":["image"]}]}}"#, status: .badRequest, "vector name")
+        }
+    }
+
     @Test("nested payload selectors include and exclude only the sub-key")
     func selectors() async throws {
         let app = try await buildApplication(testConfiguration())

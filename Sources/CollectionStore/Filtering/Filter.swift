@@ -78,6 +78,9 @@ public indirect enum Condition: Hashable, Sendable {
     case nested(NestedCondition)
     /// A whole filter used as one condition.
     case filter(Filter)
+    /// The point has a vector under this name (`""`: the unnamed default vector). Never matches
+    /// inside `nested`, or for a name the collection does not have.
+    case hasVector(String)
 }
 
 /// `{"nested": {"key": ..., "filter": ...}}`.

@@ -108,8 +108,11 @@ extension Condition: Codable {
         } else if keys.contains("nested") {
             self = .nested(try container.decode(NestedCondition.self, forKey: Key("nested")))
         } else if keys.contains("has_vector") {
-            throw DecodingError.dataCorruptedError(
-                forKey: Key("has_vector"), in: container, debugDescription: "the `has_vector` condition is not supported")
+            guard let name = try? container.decode(String.self, forKey: Key("has_vector")) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: Key("has_vector"), in: container, debugDescription: "`has_vector` must be a vector name (a string)")
+            }
+            self = .hasVector(name)
         } else if keys.isSubset(of: Filter.clauseKeys) {
             self = .filter(try Filter(from: decoder))
         } else {
@@ -140,6 +143,9 @@ extension Condition: Codable {
             try container.encode(nested, forKey: Key("nested"))
         case .filter(let filter):
             try filter.encode(to: encoder)
+        case .hasVector(let name):
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(name, forKey: Key("has_vector"))
         }
     }
 }

@@ -2,39 +2,40 @@ import JSON
 import Foundation
 
 extension Filter {
-    /// Whether a point with this id and payload passes the filter (Qdrant's semantics, which
-    /// payload indexes do not change).
-    public func matches(id: PointID, payload: [String: JSONValue]) -> Bool {
-        FilterEvaluator.matches(self, id: id, payload: payload)
+    /// Whether a point with this id, payload and vectors passes the filter (Qdrant's semantics,
+    /// which payload indexes do not change). `hasVector(name)` tells whether the point has a vector
+    /// of that name; the default is a point without vectors, for which `has_vector` never holds.
+    public func matches(id: PointID, payload: [String: JSONValue], hasVector: (String) -> Bool = { _ in false }) -> Bool {
+        FilterEvaluator.matches(self, id: id, payload: payload, hasVector: hasVector)
     }
 }
 
 /// Evaluates filters against one payload at a time, as Qdrant's server does (and as
 /// qdrant-client 1.20's local mode reproduces it).
 enum FilterEvaluator {
-    /// `id` is nil inside `nested` objects, where `has_id` never matches.
-    static func matches(_ filter: Filter, id: PointID?, payload: [String: JSONValue]) -> Bool {
+    /// `id` is nil inside `nested` objects, where `has_id` never matches (nor `has_vector`).
+    static func matches(_ filter: Filter, id: PointID?, payload: [String: JSONValue], hasVector: (String) -> Bool) -> Bool {
         if let should = filter.should, !should.isEmpty,
-           !should.contains(where: { matches($0, id: id, payload: payload) }) {
+           !should.contains(where: { matches($0, id: id, payload: payload, hasVector: hasVector) }) {
             return false
         }
         if let minShould = filter.minShould {
             var remaining = minShould.minCount
             for condition in minShould.conditions where remaining > 0 {
-                if matches(condition, id: id, payload: payload) { remaining -= 1 }
+                if matches(condition, id: id, payload: payload, hasVector: hasVector) { remaining -= 1 }
             }
             if remaining > 0 { return false }
         }
-        if let must = filter.must, !must.allSatisfy({ matches($0, id: id, payload: payload) }) {
+        if let must = filter.must, !must.allSatisfy({ matches($0, id: id, payload: payload, hasVector: hasVector) }) {
             return false
         }
-        if let mustNot = filter.mustNot, mustNot.contains(where: { matches($0, id: id, payload: payload) }) {
+        if let mustNot = filter.mustNot, mustNot.contains(where: { matches($0, id: id, payload: payload, hasVector: hasVector) }) {
             return false
         }
         return true
     }
 
-    static func matches(_ condition: Condition, id: PointID?, payload: [String: JSONValue]) -> Bool {
+    static func matches(_ condition: Condition, id: PointID?, payload: [String: JSONValue], hasVector: (String) -> Bool) -> Bool {
         switch condition {
         case .field(let field):
             return matches(field, payload: payload)
@@ -59,13 +60,15 @@ enum FilterEvaluator {
         case .nested(let nested):
             var found = false
             nested.key.withTrailingEveryElement.forEachValue(in: payload) { value in
-                if !found, case .object(let object) = value, matches(nested.filter, id: nil, payload: object) {
+                if !found, case .object(let object) = value, matches(nested.filter, id: nil, payload: object, hasVector: { _ in false }) {
                     found = true
                 }
             }
             return found
         case .filter(let inner):
-            return matches(inner, id: id, payload: payload)
+            return matches(inner, id: id, payload: payload, hasVector: hasVector)
+        case .hasVector(let name):
+            return id != nil && hasVector(name)
         }
     }
 

@@ -76,7 +76,8 @@ public final class PayloadIndexSet {
     /// condition is answered that way no payload is read. Otherwise the index answers narrow the
     /// candidates and each candidate is checked with `payloadOf` (which returns the point's
     /// external id and payload, or nil for a missing point). With no usable index this is a full
-    /// scan over `liveIDs`. `resolveID` (external → internal id) lets `has_id` use no payloads.
+    /// scan over `liveIDs`. `resolveID` (external → internal id) lets `has_id` use no payloads;
+    /// `hasVector(name, id)` tells whether a point has a vector of that name (without it, no point has).
     /// The result is exactly the points for which `filter.matches` holds, with or without indexes.
     /// The result has `capacity`; live ids at or past it are left out.
     public func allowList(
@@ -84,21 +85,23 @@ public final class PayloadIndexSet {
         capacity: Int,
         liveIDs: AllowList,
         payloadOf: (UInt32) -> (PointID, [String: JSONValue])?,
-        resolveID: ((PointID) -> UInt32?)? = nil
+        resolveID: ((PointID) -> UInt32?)? = nil,
+        hasVector: ((String, UInt32) -> Bool)? = nil
     ) -> AllowList {
         var live = liveIDs
         if live.capacity != capacity {
             live = AllowList(capacity: capacity)
             live.formUnion(liveIDs)
         }
-        let planner = Planner(indexes: indexes, capacity: capacity, live: live, resolveID: resolveID)
+        let planner = Planner(indexes: indexes, capacity: capacity, live: live, resolveID: resolveID, hasVector: hasVector)
         let plan = planner.resolve(filter)
         var candidates = plan.set ?? live
         candidates.formIntersection(live)
         if plan.exact { return candidates }
         var result = AllowList(capacity: capacity)
         for id in candidates.ids {
-            if let (pointID, payload) = payloadOf(id), filter.matches(id: pointID, payload: payload) {
+            if let (pointID, payload) = payloadOf(id),
+               filter.matches(id: pointID, payload: payload, hasVector: { name in hasVector?(name, id) ?? false }) {
                 result.insert(id)
             }
         }
@@ -123,6 +126,7 @@ private struct Planner {
     let capacity: Int
     let live: AllowList
     let resolveID: ((PointID) -> UInt32?)?
+    let hasVector: ((String, UInt32) -> Bool)?
 
     func resolve(_ filter: Filter) -> Resolution {
         var result = Resolution.everything
@@ -202,6 +206,13 @@ private struct Planner {
             return Resolution(set: set, exact: true)
         case .nested:
             return .unknown
+        case .hasVector(let name):
+            // Exact from the vector indexes' membership, one check per live point; no payload read.
+            var set = AllowList(capacity: capacity)
+            if let hasVector {
+                for id in live.ids where hasVector(name, id) { set.insert(id) }
+            }
+            return Resolution(set: set, exact: true)
         }
     }
 }

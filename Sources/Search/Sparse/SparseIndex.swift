@@ -62,6 +62,11 @@ public final class SparseIndex: @unchecked Sendable {
     /// Number of distinct indices (terms) present.
     public var termCount: Int { lock.withReadLock { postings.count } }
 
+    /// Whether a vector is stored for `id`.
+    public func contains(id: UInt32) -> Bool {
+        lock.withReadLock { Int(id) < vectors.count && vectors[Int(id)] != nil }
+    }
+
     /// The vector stored for `id`.
     public func vector(id: UInt32) -> SparseVector? {
         lock.withReadLock { Int(id) < vectors.count ? vectors[Int(id)] : nil }

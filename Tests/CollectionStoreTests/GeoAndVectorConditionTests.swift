@@ -4,9 +4,9 @@ import Search
 import Testing
 @testable import CollectionStore
 
-/// Geo conditions (`geo_radius`, `geo_bounding_box`, `geo_polygon`) and the `geo` payload index.
-@Suite("Geo filters")
-struct GeoTests {
+/// Geo conditions (`geo_radius`, `geo_bounding_box`, `geo_polygon`), the `geo` payload index, and `has_vector`.
+@Suite("Geo and has_vector conditions")
+struct GeoAndVectorConditionTests {
     static let london = GeoPoint(lon: -0.127758, lat: 51.507351)
     static let paris = GeoPoint(lon: 2.352222, lat: 48.856614)
     static let berlin = GeoPoint(lon: 13.404954, lat: 52.520008)
@@ -216,6 +216,37 @@ struct GeoTests {
             #expect(message != nil, "accepted: \(condition)")
             if let message, !expected.isEmpty { #expect(message.contains(expected), "\(condition) → \(message)") }
         }
+    }
+
+    @Test("has_vector: answered from vector membership, exactly and without payload reads; never inside nested")
+    func hasVector() throws {
+        let points = TestPoints(points: (0..<12).map { (.number(UInt64($0)), ["n": .int(Int64($0)), "items": .array([.object(["a": .int(1)])])]) })
+        // Even points have "image", multiples of three have "text".
+        let vectors = { (name: String, id: UInt32) -> Bool in name == "image" ? id % 2 == 0 : name == "text" && id % 3 == 0 }
+        let set = PayloadIndexSet()
+        func ids(_ json: String, reads expectedReads: Bool = false) throws -> [UInt32] {
+            let filter = try JSONDecoder().decode(Filter.self, from: Data(json.utf8))
+            var reads = 0
+            let got = set.allowList(for: filter, capacity: points.capacity, liveIDs: points.live,
+                                    payloadOf: { reads += 1; return points.payloadOf($0) }, hasVector: vectors)
+            #expect((reads > 0) == expectedReads, "\(json)")
+            let brute = points.points.indices.filter { i in
+                filter.matches(id: .number(UInt64(i)), payload: points.points[i]!.1, hasVector: { vectors($0, UInt32(i)) })
+            }.map(UInt32.init)
+            #expect(got.ids == brute, "\(json)")
+            return got.ids
+        }
+        #expect(try ids(#"{"must": [{"has_vector": "image"}]}"#) == [0, 2, 4, 6, 8, 10])
+        #expect(try ids(#"{"must": [{"has_vector": "image"}, {"has_vector": "text"}]}"#) == [0, 6])
+        #expect(try ids(#"{"must_not": [{"has_vector": "image"}]}"#) == [1, 3, 5, 7, 9, 11])
+        #expect(try ids(#"{"must": [{"has_vector": "audio"}]}"#) == [])
+        // With an unindexed payload condition the candidates are checked one by one, has_vector included.
+        #expect(try ids(#"{"should": [{"has_vector": "text"}, {"key": "n", "range": {"gte": 10}}]}"#, reads: true) == [0, 3, 6, 9, 10, 11])
+        // Inside nested there is no point, so no vector.
+        #expect(try ids(#"{"must": [{"nested": {"key": "items", "filter": {"must": [{"has_vector": "image"}]}}}]}"#, reads: true) == [])
+        let filter = try JSONDecoder().decode(Filter.self, from: Data(#"{"must": [{"has_vector": ""}]}"#.utf8))
+        #expect(filter.must == [.hasVector("")])
+        #expect(try JSONDecoder().decode(Filter.self, from: JSONEncoder().encode(filter)) == filter)
     }
 
     private func decodingMessage(_ json: String) -> String? {
