@@ -18,16 +18,52 @@ public enum QueryInput: Sendable, Equatable {
     case nearestPoint(PointID)
     /// Fuse the prefetch results.
     case fusion(FusionMethod)
-    /// Qdrant's `recommend` with the `average_vector` strategy: nearest to
-    /// avg(positive) + (avg(positive) − avg(negative)) (just avg(positive) without negatives);
-    /// examples given by id are left out of the results.
-    case recommend(positive: [RecommendExample], negative: [RecommendExample])
+    /// Qdrant's `recommend`. `average_vector`: nearest to avg(positive) + (avg(positive) −
+    /// avg(negative)) (just avg(positive) without negatives); `best_score` and `sum_scores` score
+    /// every point by its similarities to the examples (see `ExampleScoring`). Examples given by id
+    /// are left out of the results (unless looked up in another collection).
+    case recommend(positive: [RecommendExample], negative: [RecommendExample], strategy: RecommendStrategy = .averageVector)
+    /// Qdrant's discovery: points ranked by how many context pairs they are on the positive side
+    /// of, then by closeness to `target`.
+    case discover(target: RecommendExample, context: [ContextPair])
+    /// Qdrant's context search: points penalised for each pair they are nearer the negative of.
+    case context([ContextPair])
 }
 
-/// A recommendation example: a dense vector, or a stored point's vector.
+/// A recommendation example: a vector, or a stored point's vector.
 public enum RecommendExample: Sendable, Equatable {
     case vector(VectorValue)
     case point(PointID)
+}
+
+/// `recommend.strategy`.
+public enum RecommendStrategy: String, Sendable, Equatable, CaseIterable {
+    case averageVector = "average_vector"
+    case bestScore = "best_score"
+    case sumScores = "sum_scores"
+}
+
+/// A discovery or context pair.
+public struct ContextPair: Sendable, Equatable {
+    public var positive: RecommendExample
+    public var negative: RecommendExample
+
+    public init(positive: RecommendExample, negative: RecommendExample) {
+        self.positive = positive
+        self.negative = negative
+    }
+}
+
+/// Where examples given by point id are looked up (Qdrant's `lookup_from`): another collection,
+/// and its vector name (nil: the query's `using`).
+public struct ExampleSource: Sendable {
+    public var collection: VectorCollection
+    public var vectorName: String?
+
+    public init(collection: VectorCollection, vectorName: String?) {
+        self.collection = collection
+        self.vectorName = vectorName
+    }
 }
 
 /// One query of Qdrant's universal query API, as the engine sees it (no wire format).
@@ -44,6 +80,8 @@ public struct QueryRequest: Sendable {
     public var offset: Int = 0
     public var withPayload: PayloadSelector = .none
     public var withVector: VectorSelector = .none
+    /// Where examples given by id come from; nil: this collection.
+    public var lookupFrom: ExampleSource?
 
     public init() {}
 }
@@ -117,7 +155,7 @@ extension VectorCollection {
         var ranked: Ranked
         if request.prefetch.isEmpty {
             guard let query = request.query else { throw CollectionError.invalid("a prefetch needs a query") }
-            ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: request.exact, allowed: allowed)
+            ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: request.exact, allowed: allowed, lookup: request.lookupFrom)
         } else {
             let lists = try request.prefetch.map { prefetch in
                 try run(prefetch, depth: depth + 1, inherited: allowed, limit: max(prefetch.limit, 1))
@@ -129,7 +167,7 @@ extension VectorCollection {
                 // Re-rank the union of the prefetch candidates by the root query.
                 var candidates = AllowList(capacity: stateLock.withSharedLock { state.points.count })
                 for list in lists { for hit in list.hits where Int(hit.id) < candidates.capacity { candidates.insert(hit.id) } }
-                ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: true, allowed: candidates)
+                ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: true, allowed: candidates, lookup: request.lookupFrom)
             case nil:
                 ranked = lists[0]
             }
@@ -141,10 +179,15 @@ extension VectorCollection {
         return ranked
     }
 
-    private func nearest(_ query: QueryInput, using vectorName: String, limit: Int, ef: Int?, exact: Bool, allowed: AllowList?) throws -> Ranked {
+    private func nearest(_ query: QueryInput, using vectorName: String, limit: Int, ef: Int?, exact: Bool, allowed: AllowList?,
+                         lookup: ExampleSource? = nil) throws -> Ranked {
         let vector: VectorValue
         switch query {
         case .nearest(let value): vector = value
+        case .nearestPoint(let id) where lookup != nil:
+            // Looked up in another collection: nothing of this one is left out.
+            var examples = ExampleResolver(collection: self, vectorName: vectorName, lookup: lookup)
+            return try nearest(.nearest(try examples.vector(.point(id))), using: vectorName, limit: limit, ef: ef, exact: exact, allowed: allowed)
         case .nearestPoint(let id):
             guard let stored = try storedVector(of: id, name: vectorName) else {
                 throw CollectionError.invalid("point \(id) has no vector `\(vectorName)`")
@@ -155,47 +198,36 @@ extension VectorCollection {
             ranked.hits.removeAll { $0.id == iid }
             ranked.hits = Array(ranked.hits.prefix(limit))
             return ranked
-        case .recommend(let positive, let negative):
+        case .recommend(let positive, let negative, .averageVector):
             guard !positive.isEmpty else { throw CollectionError.invalid("recommend: at least one positive example is required") }
-            var excluded: [UInt32] = []
-            func average(_ examples: [RecommendExample]) throws -> [Float]? {
-                guard !examples.isEmpty else { return nil }
-                var sum: [Double] = []
-                for example in examples {
-                    let value: VectorValue
-                    switch example {
-                    case .vector(let v): value = v
-                    case .point(let id):
-                        guard let iid = stateLock.withSharedLock({ state.internalIDs[id] }) else { throw CollectionError.pointNotFound(id) }
-                        excluded.append(iid)
-                        guard let stored = try storedVector(of: id, name: vectorName) else {
-                            throw CollectionError.invalid("point \(id) has no vector `\(vectorName)`")
-                        }
-                        value = stored
-                    }
-                    guard case .dense(let raw) = value else {
-                        throw CollectionError.invalid("recommend: the average_vector strategy needs dense vectors")
-                    }
-                    if sum.isEmpty { sum = Array(repeating: 0, count: raw.count) }
-                    guard raw.count == sum.count else {
-                        throw CollectionError.invalid("Vector dimension error: expected dim: \(sum.count), got \(raw.count)")
-                    }
-                    for i in raw.indices { sum[i] += Double(raw[i]) }
-                }
-                return sum.map { Float($0 / Double(examples.count)) }
-            }
-            guard let positives = try average(positive) else { throw CollectionError.invalid("recommend: at least one positive example is required") }
-            var target = positives
-            if let negatives = try average(negative) {
-                guard negatives.count == positives.count else {
-                    throw CollectionError.invalid("Vector dimension error: expected dim: \(positives.count), got \(negatives.count)")
-                }
-                target = positives.indices.map { positives[$0] + (positives[$0] - negatives[$0]) }
-            }
-            var ranked = try nearest(.nearest(.dense(target)), using: vectorName, limit: limit + excluded.count, ef: ef, exact: exact, allowed: allowed)
-            ranked.hits.removeAll { excluded.contains($0.id) }
+            var examples = ExampleResolver(collection: self, vectorName: vectorName, lookup: lookup)
+            let positives = try positive.map { try examples.vector($0) }
+            let negatives = try negative.map { try examples.vector($0) }
+            let target = try ExampleScoring.averageTarget(positive: positives, negative: negatives)
+            var ranked = try nearest(.nearest(target), using: vectorName, limit: limit + examples.excluded.count, ef: ef, exact: exact, allowed: allowed)
+            ranked.hits.removeAll { examples.excluded.contains($0.id) }
             ranked.hits = Array(ranked.hits.prefix(limit))
             return ranked
+        case .recommend(let positive, let negative, let strategy):
+            guard !positive.isEmpty || !negative.isEmpty else {
+                throw CollectionError.invalid("recommend: no positive or negative examples given")
+            }
+            var examples = ExampleResolver(collection: self, vectorName: vectorName, lookup: lookup)
+            let vectors = try (positive + negative).map { try examples.vector($0) }
+            let scoring = strategy == .bestScore
+                ? ExampleScoring.bestScore(positives: positive.count) : ExampleScoring.sumScores(positives: positive.count)
+            return try scoreByExamples(vectors, scoring: scoring, using: vectorName, limit: limit, allowed: allowed, excluded: examples.excluded)
+        case .discover(let target, let context):
+            var examples = ExampleResolver(collection: self, vectorName: vectorName, lookup: lookup)
+            var vectors = [try examples.vector(target)]
+            for pair in context { vectors += [try examples.vector(pair.positive), try examples.vector(pair.negative)] }
+            return try scoreByExamples(vectors, scoring: .discover, using: vectorName, limit: limit, allowed: allowed, excluded: examples.excluded)
+        case .context(let pairs):
+            guard !pairs.isEmpty else { throw CollectionError.invalid("context: at least one pair is required") }
+            var examples = ExampleResolver(collection: self, vectorName: vectorName, lookup: lookup)
+            var vectors: [VectorValue] = []
+            for pair in pairs { vectors += [try examples.vector(pair.positive), try examples.vector(pair.negative)] }
+            return try scoreByExamples(vectors, scoring: .context, using: vectorName, limit: limit, allowed: allowed, excluded: examples.excluded)
         case .fusion:
             throw CollectionError.invalid("fusion needs prefetches to fuse")
         }

@@ -163,7 +163,7 @@ struct QdrantCompatTests {
         }
     }
 
-    @Test("refused instead of ignored: mmr, strict mode, multivectors, lookup_from")
+    @Test("refused instead of ignored: mmr, strict mode, multivectors")
     func refusals() async throws {
         let app = try await buildApplication(testConfiguration())
         try await app.test(.router) { client in
@@ -171,7 +171,7 @@ struct QdrantCompatTests {
             try await client.refused(.post, "/collections/c/points/query", #"{"query":{"nearest":[1,0],"mmr":{"diversity":0.5}}}"#, status: .badRequest, "mmr")
             try await client.refused(.put, "/collections/s", #"{"vectors":{"size":2,"distance":"Dot"},"strict_mode_config":{"enabled":true}}"#, status: .badRequest, "strict")
             try await client.refused(.put, "/collections/m", #"{"vectors":{"size":2,"distance":"Dot","multivector_config":{"comparator":"max_sim"}}}"#, status: .badRequest, "multivector")
-            try await client.refused(.post, "/collections/c/points/query", #"{"query":[1,0],"lookup_from":{"collection":"x"}}"#, status: .badRequest, "lookup_from")
+            try await client.refused(.post, "/collections/c/points/query", #"{"query":[1,0],"lookup_from":{"collection":"x"}}"#, status: .notFound, "x")
             #expect(try await client.call(.get, "/collections/s").status == .notFound)
         }
     }
@@ -209,7 +209,7 @@ struct QdrantCompatTests {
             #expect(plain["points"]?.arrayValue?.first?["score"]?.numberValue == 1)
             let rec = try await client.ok(.post, "/collections/c/points/recommend", #"{"positive":[4],"limit":2}"#)
             #expect(rec.arrayValue?.compactMap { $0["id"] } == [.int(3), .int(2)])
-            try await client.refused(.post, "/collections/c/points/recommend", #"{"positive":[4],"strategy":"best_score"}"#, status: .badRequest, "best_score")
+            try await client.refused(.post, "/collections/c/points/recommend", #"{"positive":[4],"strategy":"worst_score"}"#, status: .badRequest, "worst_score")
             let groups = try await client.ok(.post, "/collections/c/points/query/groups", #"{"query":[0,1],"group_by":"g","group_size":1,"limit":2}"#)
             #expect(groups["groups"]?.arrayValue?.compactMap { $0["id"] } == [.string("even"), .string("odd")])
             #expect(groups["groups"]?.arrayValue?.first?["hits"]?.arrayValue?.first?["id"] == .int(4))

@@ -72,6 +72,13 @@ public final class SparseIndex: @unchecked Sendable {
         lock.withReadLock { Int(id) < vectors.count ? vectors[Int(id)] : nil }
     }
 
+    /// Calls `body` with every stored `(id, vector)` in id order, under the read lock (no copy).
+    func forEachStored(_ body: (UInt32, SparseVector) -> Void) {
+        lock.withReadLock {
+            for (i, vector) in vectors.enumerated() { if let vector { body(UInt32(i), vector) } }
+        }
+    }
+
     /// Every stored `(id, vector)` in id order (for snapshots).
     public func documents() -> [(UInt32, SparseVector)] {
         lock.withReadLock {

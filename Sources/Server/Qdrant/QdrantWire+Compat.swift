@@ -202,23 +202,79 @@ extension QdrantWire {
         }
     }
 
-    /// The `recommend` input of the Query API or the legacy route: only `average_vector` is built.
+    /// One example: a point id or a vector.
+    static func example(_ value: JSONValue?, _ field: String) throws -> RecommendExample {
+        switch value {
+        case nil, .null?: throw QdrantError.format("\(field): expected a point id or a vector")
+        case .int?, .uint?, .string?: return .point(try pointID(value!, field))
+        case let item?: return .vector(try vector(item, field))
+        }
+    }
+
+    /// The `recommend` input of the Query API or the legacy route.
     static func recommend(_ fields: [String: JSONValue], _ field: String) throws -> QueryInput {
+        let strategy: RecommendStrategy
         switch fields["strategy"] {
-        case nil, .null?, .string("average_vector")?: break
-        case .string(let other)?: throw QdrantError.badRequest("\(field).strategy: `\(other)` is not supported (supported: average_vector)")
+        case nil, .null?: strategy = .averageVector
+        case .string(let name)?:
+            guard let known = RecommendStrategy(rawValue: name) else {
+                throw QdrantError.format("\(field).strategy: unknown variant `\(name)`, expected one of `average_vector`, `best_score`, `sum_scores`")
+            }
+            strategy = known
         default: throw QdrantError.format("\(field).strategy: expected a string")
         }
         let positive = try recommendExamples(fields["positive"], "\(field).positive")
-        guard !positive.isEmpty else { throw QdrantError.badRequest("\(field): at least one positive example is required") }
-        return .recommend(positive: positive, negative: try recommendExamples(fields["negative"], "\(field).negative"))
+        let negative = try recommendExamples(fields["negative"], "\(field).negative")
+        if strategy == .averageVector {
+            guard !positive.isEmpty else { throw QdrantError.badRequest("\(field): at least one positive example is required") }
+        } else {
+            guard !positive.isEmpty || !negative.isEmpty else { throw QdrantError.badRequest("\(field): no positive or negative examples given") }
+        }
+        return .recommend(positive: positive, negative: negative, strategy: strategy)
+    }
+
+    /// Context pairs: a list of `{positive, negative}` objects, or one such object.
+    static func contextPairs(_ value: JSONValue?, _ field: String) throws -> [ContextPair] {
+        let items: [JSONValue]
+        switch value {
+        case nil, .null?: return []
+        case .array(let list)?: items = list
+        case .object?: items = [value!]
+        default: throw QdrantError.format("\(field): expected a list of {positive, negative} pairs")
+        }
+        return try items.enumerated().map { n, item in
+            let pair = try object(item, "\(field)[\(n)]")
+            return ContextPair(positive: try example(pair["positive"], "\(field)[\(n)].positive"),
+                               negative: try example(pair["negative"], "\(field)[\(n)].negative"))
+        }
+    }
+
+    /// `{target, context}` (discovery) or `{context}` alone (context search), for the legacy route.
+    static func discover(_ fields: [String: JSONValue], _ field: String) throws -> QueryInput {
+        let context = try contextPairs(fields["context"], "\(field).context")
+        if let target = fields["target"], target != .null {
+            return .discover(target: try example(target, "\(field).target"), context: context)
+        }
+        guard !context.isEmpty else { throw QdrantError.badRequest("\(field): a target or at least one context pair is required") }
+        return .context(context)
+    }
+
+    /// `lookup_from`: `{collection, vector?}`, resolved by `collections`.
+    static func lookupFrom(_ value: JSONValue?, collections: CollectionLookup?) throws -> ExampleSource? {
+        guard let value, value != .null else { return nil }
+        let fields = try object(value, "lookup_from")
+        guard let name = try string(fields["collection"], "lookup_from.collection") else {
+            throw QdrantError.format("lookup_from: missing field `collection`")
+        }
+        guard let collections else { throw QdrantError.badRequest("lookup_from is not supported here") }
+        return ExampleSource(collection: try collections(name), vectorName: try string(fields["vector"], "lookup_from.vector"))
     }
 
     /// Legacy `POST /points/recommend` → a query request.
-    static func recommendRequest(_ body: [String: JSONValue]) throws -> QueryRequest {
-        if let lookup = body["lookup_from"], lookup != .null { throw QdrantError.badRequest("lookup_from is not supported") }
+    static func recommendRequest(_ body: [String: JSONValue], collections: CollectionLookup? = nil, query: Bool = true) throws -> QueryRequest {
         var request = QueryRequest()
-        request.query = try recommend(body, "recommend")
+        request.lookupFrom = try lookupFrom(body["lookup_from"], collections: collections)
+        if query { request.query = try recommend(body, "recommend") }
         request.using = try string(body["using"], "using")
         request.filter = try filter(body["filter"])
         try searchParams(body["params"], into: &request)
@@ -227,6 +283,14 @@ extension QdrantWire {
         request.offset = try int(body["offset"], "offset") ?? 0
         request.withPayload = try withPayload(body["with_payload"], default: .none)
         request.withVector = try withVector(body["with_vector"], default: .none)
+        return request
+    }
+
+    /// Legacy `POST /points/discover` → a query request (`target` and `context`, or `context` alone).
+    static func discoverRequest(_ body: [String: JSONValue], collections: CollectionLookup? = nil) throws -> QueryRequest {
+        var request = try recommendRequest(body.filter { !["target", "context", "positive", "negative", "strategy"].contains($0.key) },
+                                           collections: collections, query: false)
+        request.query = try discover(body, "discover")
         return request
     }
 

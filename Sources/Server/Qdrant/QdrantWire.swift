@@ -249,6 +249,17 @@ enum QdrantWire {
             if let recommend = fields["recommend"] {
                 return try self.recommend(try object(recommend, "\(field).recommend"), "\(field).recommend")
             }
+            if let discover = fields["discover"] {
+                let inner = try object(discover, "\(field).discover")
+                guard let target = inner["target"], target != .null else { throw QdrantError.format("\(field).discover: missing field `target`") }
+                return .discover(target: try example(target, "\(field).discover.target"),
+                                 context: try contextPairs(inner["context"], "\(field).discover.context"))
+            }
+            if let context = fields["context"] {
+                let pairs = try contextPairs(context, "\(field).context")
+                guard !pairs.isEmpty else { throw QdrantError.badRequest("\(field).context: at least one pair is required") }
+                return .context(pairs)
+            }
             if let nearest = fields["nearest"] {
                 switch nearest {
                 case .int, .uint, .string: return .nearestPoint(try pointID(nearest, "\(field).nearest"))
@@ -269,7 +280,7 @@ enum QdrantWire {
                 if case .array(let items)? = options["weights"] { weights = try items.map { try float($0, "\(field).rrf.weights") } }
                 return .fusion(.rrf(k: k, weights: weights))
             }
-            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, recommend with average_vector, fusion, rrf, a vector or a point id)")
+            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, recommend, discover, context, fusion, rrf, a vector or a point id)")
         default:
             throw QdrantError.format("\(field): expected a query")
         }
@@ -296,19 +307,24 @@ enum QdrantWire {
         return limit
     }
 
-    static func queryRequest(_ body: [String: JSONValue], depth: Int = 0) throws -> QueryRequest {
+    /// Resolves a collection name (for `lookup_from`): the registry's look-up, 404 when missing.
+    typealias CollectionLookup = (String) throws -> VectorCollection
+
+    static func queryRequest(_ body: [String: JSONValue], depth: Int = 0, collections: CollectionLookup? = nil) throws -> QueryRequest {
         guard depth <= 8 else { throw QdrantError.badRequest("prefetch nested deeper than 8 levels") }
         var request = QueryRequest()
         switch body["prefetch"] {
         case .array(let items)?:
-            request.prefetch = try items.enumerated().map { try queryRequest(try object($0.element, "prefetch[\($0.offset)]"), depth: depth + 1) }
+            request.prefetch = try items.enumerated().map {
+                try queryRequest(try object($0.element, "prefetch[\($0.offset)]"), depth: depth + 1, collections: collections)
+            }
         case .object(let single)?:
-            request.prefetch = [try queryRequest(single, depth: depth + 1)]
+            request.prefetch = [try queryRequest(single, depth: depth + 1, collections: collections)]
         case nil, .null?: break
         default: throw QdrantError.format("prefetch: expected an object or a list")
         }
         if let query = body["query"], query != .null { request.query = try queryInput(query, "query") }
-        if let lookup = body["lookup_from"], lookup != .null { throw QdrantError.badRequest("lookup_from is not supported") }
+        request.lookupFrom = try lookupFrom(body["lookup_from"], collections: collections)
         request.using = try string(body["using"], "using")
         request.filter = try filter(body["filter"])
         try searchParams(body["params"], into: &request)

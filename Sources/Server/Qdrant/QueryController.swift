@@ -15,6 +15,10 @@ struct QueryController<Context: RequestContext>: Sendable {
         routes.post(":collection/points/search", use: search)
         routes.post(":collection/points/search/batch", use: searchBatch)
         routes.post(":collection/points/recommend", use: recommend)
+        routes.post(":collection/points/recommend/batch", use: recommendBatch)
+        routes.post(":collection/points/recommend/groups", use: recommendGroups)
+        routes.post(":collection/points/discover", use: discover)
+        routes.post(":collection/points/discover/batch", use: discoverBatch)
         routes.post(":collection/points/query/groups", use: queryGroups)
         routes.post(":collection/points/search/groups", use: searchGroups)
         return routes
@@ -25,7 +29,7 @@ struct QueryController<Context: RequestContext>: Sendable {
             let target = try api.collection(context)
             var body = try await api.readBody(request)
             try await api.inference.resolveQuery(&body)
-            let points = try target.query(try QdrantWire.queryRequest(body))
+            let points = try target.query(try QdrantWire.queryRequest(body, collections: lookup))
             return .object([("points", .array(points.map { api.record($0, in: target, scored: true) }))])
         }
     }
@@ -39,7 +43,7 @@ struct QueryController<Context: RequestContext>: Sendable {
             for (n, search) in searches.enumerated() {
                 var item = try QdrantWire.object(search, "searches[\(n)]")
                 try await api.inference.resolveQuery(&item)
-                requests.append(try QdrantWire.queryRequest(item))
+                requests.append(try QdrantWire.queryRequest(item, collections: lookup))
             }
             return .array(try requests.map { query in
                 .object([("points", .array(try target.query(query).map { api.record($0, in: target, scored: true) }))])
@@ -76,9 +80,48 @@ struct QueryController<Context: RequestContext>: Sendable {
         await api.respond {
             let target = try api.collection(context)
             let body = try await api.readBody(request)
-            return .array(try target.query(try QdrantWire.recommendRequest(body)).map { api.record($0, in: target, scored: true) })
+            return .array(try target.query(try QdrantWire.recommendRequest(body, collections: lookup)).map { api.record($0, in: target, scored: true) })
         }
     }
+
+    @Sendable func recommendBatch(_ request: Request, context: Context) async -> Response {
+        await legacyBatch(request, context) { try QdrantWire.recommendRequest($0, collections: lookup) }
+    }
+
+    @Sendable func recommendGroups(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            var body = try await api.readBody(request)
+            let options = try QdrantWire.groupOptions(body)
+            body["limit"] = nil
+            return try groups(try QdrantWire.recommendRequest(body, collections: lookup), options, target)
+        }
+    }
+
+    @Sendable func discover(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            return .array(try target.query(try QdrantWire.discoverRequest(body, collections: lookup)).map { api.record($0, in: target, scored: true) })
+        }
+    }
+
+    @Sendable func discoverBatch(_ request: Request, context: Context) async -> Response {
+        await legacyBatch(request, context) { try QdrantWire.discoverRequest($0, collections: lookup) }
+    }
+
+    /// A legacy batch route: `{"searches": [...]}` → one list of scored points per item.
+    private func legacyBatch(_ request: Request, _ context: Context, _ parse: @escaping ([String: JSONValue]) throws -> QueryRequest) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            let requests = try Self.batch(body).enumerated().map { n, item in try parse(try QdrantWire.object(item, "searches[\(n)]")) }
+            return .array(try requests.map { query in .array(try target.query(query).map { api.record($0, in: target, scored: true) }) })
+        }
+    }
+
+    /// `lookup_from` collections come from the registry (404 when missing).
+    private var lookup: QdrantWire.CollectionLookup { { [api] name in try api.registry.collection(named: name) } }
 
     @Sendable func queryGroups(_ request: Request, context: Context) async -> Response {
         await api.respond {
@@ -87,7 +130,7 @@ struct QueryController<Context: RequestContext>: Sendable {
             try await api.inference.resolveQuery(&body)
             let options = try QdrantWire.groupOptions(body)
             body["limit"] = nil
-            return try groups(try QdrantWire.queryRequest(body), options, target)
+            return try groups(try QdrantWire.queryRequest(body, collections: lookup), options, target)
         }
     }
 
