@@ -371,3 +371,57 @@ extension VectorCollection {
             .map { (value: $0.0, count: $0.1) }
     }
 }
+
+// MARK: Distance matrix
+
+/// Qdrant's distance matrix: a random sample of points and, for each, its nearest others in the sample.
+public struct DistanceMatrix: Sendable {
+    /// The sampled points, in id order.
+    public var ids: [PointID]
+    /// For each sampled point (same order as `ids`): up to `limit` nearest other sampled points,
+    /// best first, as (index into `ids`, score).
+    public var neighbours: [[(index: Int, score: Float)]]
+}
+
+extension VectorCollection {
+    /// The most points a distance matrix may sample (each is searched against all the others).
+    public static let maxMatrixSample = 1_000
+
+    /// Samples up to `sample` points that pass `filter` and have the vector `using`, then finds each
+    /// one's `limit` nearest other sampled points (exactly). Fewer than 2 such points: empty.
+    public func distanceMatrix<G: RandomNumberGenerator>(filter: Filter?, sample: Int, limit: Int, using vectorName: String,
+                                                          generator: inout G) throws -> DistanceMatrix {
+        guard sample >= 1, sample <= Self.maxMatrixSample else {
+            throw CollectionError.validation("sample: value \(sample) invalid, must be from 1 to \(Self.maxMatrixSample)")
+        }
+        guard limit >= 1, limit <= Self.maxMatrixSample else {
+            throw CollectionError.validation("limit: value \(limit) invalid, must be from 1 to \(Self.maxMatrixSample)")
+        }
+        guard dense[vectorName] != nil || sparse[vectorName] != nil else {
+            throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
+        }
+        let withVector = Filter(must: [.hasVector(vectorName)]).and(filter)
+        var candidates = try allowList(for: withVector)?.ids ?? []
+        // A partial Fisher–Yates shuffle picks `sample` of them uniformly.
+        let picked = min(sample, candidates.count)
+        for i in 0..<picked { candidates.swapAt(i, Int.random(in: i..<candidates.count, using: &generator)) }
+        let chosen: [(iid: UInt32, id: PointID)] = stateLock.withSharedLock {
+            candidates.prefix(picked).compactMap { iid in state.points[Int(iid)].map { (iid, $0.id) } }
+        }.sorted { $0.id < $1.id }
+        guard chosen.count >= 2 else { return DistanceMatrix(ids: [], neighbours: []) }
+        let capacity = stateLock.withSharedLock { state.points.count }
+        let position = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($0.element.iid, $0.offset) })
+        var neighbours: [[(index: Int, score: Float)]] = []
+        neighbours.reserveCapacity(chosen.count)
+        for (n, point) in chosen.enumerated() {
+            guard let vector = try storedVector(of: point.id, name: vectorName) else {
+                throw CollectionError.invalid("point \(point.id) has no vector `\(vectorName)`")
+            }
+            var others = AllowList(capacity: capacity)
+            for (m, other) in chosen.enumerated() where m != n { others.insert(other.iid) }
+            let ranked = try nearest(.nearest(vector), using: vectorName, limit: limit, ef: nil, exact: true, allowed: others)
+            neighbours.append(ranked.hits.compactMap { hit in position[hit.id].map { (index: $0, score: hit.score) } })
+        }
+        return DistanceMatrix(ids: chosen.map(\.id), neighbours: neighbours)
+    }
+}

@@ -109,4 +109,36 @@ struct ExampleQueryTests {
             try await client.refused(.post, "/collections/c/points/query", #"{"query":{"recommend":{"positive":[3]}},"lookup_from":{"collection":"other"}}"#, status: .badRequest, "no vector")
         }
     }
+
+    @Test("distance matrix: pairs and offsets over a sample, each point's nearest others; bad sizes refused")
+    func distanceMatrix() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            // All 5 points sampled (sample ≥ count), so the answer is deterministic.
+            let pairs = try await client.ok(.post, "/collections/c/points/search/matrix/pairs", #"{"sample":10,"limit":2}"#)
+            let list = pairs["pairs"]?.arrayValue ?? []
+            #expect(list.count == 10)
+            // Point 1 = [1,0]: nearest others by dot are 3 (1) and 5 (0.5).
+            let fromOne = list.filter { $0["a"] == .int(1) }
+            #expect(fromOne.map { $0["b"] } == [.int(3), .int(5)])
+            #expect(fromOne.map { $0["score"]?.numberValue } == [1, 0.5])
+            let offsets = try await client.ok(.post, "/collections/c/points/search/matrix/offsets", #"{"sample":10,"limit":1,"using":"","filter":{"must_not":[{"has_id":[4]}]}}"#)
+            #expect(offsets["ids"] == .array([.int(1), .int(2), .int(3), .int(5)]))
+            // Nearest other to 1 is 3 (offset 2), to 2 is 3, to 3 is 1 (dot 1, lower id first) or 2 (dot 1), to 5 is 3.
+            #expect(offsets["offsets_row"] == .array([.int(0), .int(1), .int(2), .int(3)]))
+            #expect(offsets["offsets_col"]?.arrayValue?[0] == .int(2) && offsets["offsets_col"]?.arrayValue?[3] == .int(2))
+            #expect(offsets["scores"]?.arrayValue?.count == 4)
+            // Sparse space, default sample of 10 and limit of 3.
+            let sparse = try await client.ok(.post, "/collections/c/points/search/matrix/pairs", #"{"using":"s"}"#)
+            #expect(sparse["pairs"]?.arrayValue?.contains { $0["a"] == .int(1) && $0["b"] == .int(3) } == true)
+            let tiny = try await client.ok(.post, "/collections/c/points/search/matrix/pairs", #"{"filter":{"must":[{"has_id":[1]}]}}"#)
+            #expect(tiny["pairs"] == .array([]))
+            try await client.refused(.post, "/collections/c/points/search/matrix/pairs", #"{"sample":0}"#, status: .unprocessableContent, "sample")
+            try await client.refused(.post, "/collections/c/points/search/matrix/offsets", #"{"sample":100000}"#, status: .unprocessableContent, "sample")
+            try await client.refused(.post, "/collections/c/points/search/matrix/pairs", #"{"limit":0}"#, status: .unprocessableContent, "limit")
+            try await client.refused(.post, "/collections/c/points/search/matrix/pairs", #"{"using":"nope"}"#, status: .badRequest, "nope")
+            try await client.refused(.post, "/collections/missing/points/search/matrix/pairs", "{}", status: .notFound, "missing")
+        }
+    }
 }

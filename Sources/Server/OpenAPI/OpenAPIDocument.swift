@@ -69,6 +69,12 @@ enum OpenAPIDocument {
                 "post": operation("search_batch_points", parameters: [collectionName], body: ref("SearchRequestBatch"),
                                   result: ["type": "array", "items": ["type": "array", "items": ref("ScoredPoint")]]),
             ],
+            "\(c)/points/search/matrix/pairs": [
+                "post": operation("search_matrix_pairs", parameters: [collectionName], body: ref("SearchMatrixRequest"), result: ["type": "object"]),
+            ],
+            "\(c)/points/search/matrix/offsets": [
+                "post": operation("search_matrix_offsets", parameters: [collectionName], body: ref("SearchMatrixRequest"), result: ["type": "object"]),
+            ],
         ]
     }
 
@@ -244,8 +250,17 @@ enum OpenAPIDocument {
                 array(number), ref("SparseVector"), ref("ExtendedPointId"),
                 object(["nearest": oneOf(array(number), ref("SparseVector"), ref("ExtendedPointId"))], required: ["nearest"]),
                 object(["fusion": ["type": "string", "enum": ["rrf", "dbsf"]]], required: ["fusion"]),
-                object(["rrf": object(["k": integer(1), "weights": array(number)])], required: ["rrf"])
+                object(["rrf": object(["k": integer(1), "weights": array(number)])], required: ["rrf"]),
+                object(["recommend": object([
+                    "positive": array(ref("Example")), "negative": array(ref("Example")),
+                    "strategy": ["type": "string", "enum": ["average_vector", "best_score", "sum_scores"]],
+                ])], required: ["recommend"]),
+                object(["discover": object(["target": ref("Example"), "context": array(ref("ContextPair"))], required: ["target"])], required: ["discover"]),
+                object(["context": array(ref("ContextPair"))], required: ["context"])
             ),
+            "Example": oneOf(array(number), ref("SparseVector"), ref("ExtendedPointId")),
+            "ContextPair": object(["positive": ref("Example"), "negative": ref("Example")], required: ["positive", "negative"]),
+            "SearchMatrixRequest": object(["sample": integer(1, 1000), "limit": integer(1, 1000), "filter": ref("Filter"), "using": string]),
             "Prefetch": object([
                 "prefetch": array(ref("Prefetch")), "query": ref("Query"), "using": string, "filter": ref("Filter"),
                 "params": ref("SearchParams"), "score_threshold": number, "limit": limit,

@@ -19,6 +19,8 @@ struct QueryController<Context: RequestContext>: Sendable {
         routes.post(":collection/points/recommend/groups", use: recommendGroups)
         routes.post(":collection/points/discover", use: discover)
         routes.post(":collection/points/discover/batch", use: discoverBatch)
+        routes.post(":collection/points/search/matrix/pairs", use: matrixPairs)
+        routes.post(":collection/points/search/matrix/offsets", use: matrixOffsets)
         routes.post(":collection/points/query/groups", use: queryGroups)
         routes.post(":collection/points/search/groups", use: searchGroups)
         return routes
@@ -108,6 +110,47 @@ struct QueryController<Context: RequestContext>: Sendable {
 
     @Sendable func discoverBatch(_ request: Request, context: Context) async -> Response {
         await legacyBatch(request, context) { try QdrantWire.discoverRequest($0, collections: lookup) }
+    }
+
+    @Sendable func matrixPairs(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let (_, matrix) = try await distanceMatrix(request, context)
+            var pairs: [WireValue] = []
+            for (a, row) in zip(matrix.ids, matrix.neighbours) {
+                for hit in row {
+                    pairs.append(.object([("a", QdrantWire.wire(a)), ("b", QdrantWire.wire(matrix.ids[hit.index])), ("score", .float(hit.score))]))
+                }
+            }
+            return .object([("pairs", .array(pairs))])
+        }
+    }
+
+    @Sendable func matrixOffsets(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let (_, matrix) = try await distanceMatrix(request, context)
+            var rows: [WireValue] = [], columns: [WireValue] = [], scores: [WireValue] = []
+            for (row, hits) in matrix.neighbours.enumerated() {
+                for hit in hits {
+                    rows.append(.int(row))
+                    columns.append(.int(hit.index))
+                    scores.append(.float(hit.score))
+                }
+            }
+            return .object([("offsets_row", .array(rows)), ("offsets_col", .array(columns)), ("scores", .array(scores)),
+                            ("ids", .array(matrix.ids.map(QdrantWire.wire)))])
+        }
+    }
+
+    /// `{sample?: 10, limit?: 3, filter?, using?}` of the distance-matrix routes.
+    private func distanceMatrix(_ request: Request, _ context: Context) async throws -> (VectorCollection, DistanceMatrix) {
+        let target = try api.collection(context)
+        let body = try await api.readBody(request, allowEmpty: true)
+        let sample = try QdrantWire.int(body["sample"], "sample") ?? 10
+        let limit = try QdrantWire.int(body["limit"], "limit") ?? 3
+        let filter = try QdrantWire.filter(body["filter"])
+        let using = try QdrantWire.string(body["using"], "using") ?? ""
+        var generator = SystemRandomNumberGenerator()
+        return (target, try target.distanceMatrix(filter: filter, sample: sample, limit: limit, using: using, generator: &generator))
     }
 
     /// A legacy batch route: `{"searches": [...]}` → one list of scored points per item.
