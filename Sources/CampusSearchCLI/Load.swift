@@ -193,6 +193,7 @@ struct Load: AsyncParsableCommand {
             switch value {
             case .dense(let vector): components += vector.count
             case .sparse(_, let values): components += 2 * values.count
+            case .multi(let rows): components += rows.reduce(0) { $0 + $1.count }
             }
         }
         out.reserveCapacity(points.count * (components * 12 + 64))
@@ -219,6 +220,13 @@ struct Load: AsyncParsableCommand {
                     out.append(contentsOf: #","values":"#.utf8)
                     writeFloats(values, into: &out)
                     out.append(UInt8(ascii: "}"))
+                case .multi(let rows):
+                    out.append(UInt8(ascii: "["))
+                    for (r, row) in rows.enumerated() {
+                        if r > 0 { out.append(UInt8(ascii: ",")) }
+                        writeFloats(row, into: &out)
+                    }
+                    out.append(UInt8(ascii: "]"))
                 }
             }
             if !unnamed { out.append(UInt8(ascii: "}")) }

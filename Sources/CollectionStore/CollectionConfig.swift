@@ -75,6 +75,8 @@ public struct DenseVectorConfig: Codable, Sendable, Equatable {
     public var onDisk: Bool?
     /// The per-vector `hnsw_config` exactly as sent (Qdrant echoes the diff, not the merged values).
     public var hnswSent: [String: JSONValue]? = nil
+    /// Set for a multivector space (each point holds a matrix, scored by MaxSim; no HNSW graph).
+    public var multivector: MultiVectorConfig? = nil
 
     public init(size: Int, distance: DistanceMetric, hnsw: HNSWParameters? = nil, quantization: ScalarQuantization? = nil, onDisk: Bool? = nil) {
         self.size = size
@@ -83,6 +85,18 @@ public struct DenseVectorConfig: Codable, Sendable, Equatable {
         self.quantization = quantization
         self.onDisk = onDisk
     }
+}
+
+/// Qdrant's `multivector_config`.
+public struct MultiVectorConfig: Codable, Sendable, Equatable {
+    public var comparator: MultiVectorComparator
+
+    public init(comparator: MultiVectorComparator = .maxSim) { self.comparator = comparator }
+}
+
+/// How a multivector is compared: `max_sim` (Σ over query rows of the best row similarity).
+public enum MultiVectorComparator: String, Codable, Sendable, CaseIterable {
+    case maxSim = "max_sim"
 }
 
 /// One sparse vector space of a collection.

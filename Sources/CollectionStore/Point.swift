@@ -5,6 +5,8 @@ import Search
 public enum VectorValue: Sendable, Equatable {
     case dense([Float])
     case sparse(indices: [UInt32], values: [Float])
+    /// A multivector: one or more rows of the space's dimension.
+    case multi([[Float]])
 }
 
 /// A point to upsert: id, named vectors (the unnamed vector under ""), payload.

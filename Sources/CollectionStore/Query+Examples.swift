@@ -87,10 +87,22 @@ enum ExampleScoring: Equatable {
 
     /// `average_vector`'s target: avg(positive) + (avg(positive) − avg(negative)), or avg(positive)
     /// alone. Dense vectors average per component (in Double); sparse vectors over the union of
-    /// their indices, a missing index counting as 0.
+    /// their indices, a missing index counting as 0. Multivectors, as Qdrant: one query matrix of
+    /// every positive row and every negative row negated.
     static func averageTarget(positive: [VectorValue], negative: [VectorValue]) throws -> VectorValue {
         guard let first = positive.first else { throw CollectionError.invalid("recommend: at least one positive example is required") }
         switch first {
+        case .multi:
+            var rows: [[Float]] = []
+            for value in positive {
+                guard case .multi(let matrix) = value else { throw CollectionError.invalid("Conversion between multi and regular vectors failed") }
+                rows += matrix
+            }
+            for value in negative {
+                guard case .multi(let matrix) = value else { throw CollectionError.invalid("Conversion between multi and regular vectors failed") }
+                rows += matrix.map { $0.map { -$0 } }
+            }
+            return .multi(rows)
         case .dense:
             func average(_ vectors: [VectorValue]) throws -> [Double]? {
                 guard !vectors.isEmpty else { return nil }
@@ -156,6 +168,22 @@ extension VectorCollection {
                     return try index.scoreByExamples(vectors, limit: wanted, filter: NoFilter(), score: score)
                 }
             } catch let error as VectorError {
+                throw CollectionError.invalid("\(error)")
+            }
+        } else if let index = multi[vectorName] {
+            let matrices = try examples.map { example -> [[Float]] in
+                switch example {
+                case .multi(let rows): return rows
+                case .dense(let row): return [row]
+                case .sparse: throw CollectionError.invalid("Conversion between sparse and regular vectors failed")
+                }
+            }
+            do {
+                hits = try CollectionMetrics.stage(.dense) {
+                    if let allowed { return try index.scoreByExamples(matrices, limit: wanted, filter: allowed, score: score) }
+                    return try index.scoreByExamples(matrices, limit: wanted, filter: NoFilter(), score: score)
+                }
+            } catch let error as MultiVectorError {
                 throw CollectionError.invalid("\(error)")
             }
         } else if let index = sparse[vectorName] {

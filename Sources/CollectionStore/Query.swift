@@ -231,7 +231,30 @@ extension VectorCollection {
         case .fusion:
             throw CollectionError.invalid("fusion needs prefetches to fuse")
         }
+        if let index = multi[vectorName], let vectorConfig = engineConfig.vectors[vectorName] {
+            // A plain vector asks as a multivector of one row.
+            let rows: [[Float]]
+            switch vector {
+            case .multi(let matrix): rows = matrix
+            case .dense(let row): rows = [row]
+            case .sparse: throw CollectionError.invalid("Conversion between sparse and regular vectors failed")
+            }
+            do {
+                let hits = try CollectionMetrics.stage(.dense) { () throws(MultiVectorError) -> [SearchHit] in
+                    if let allowed { return try index.search(rows, limit: limit, filter: allowed) }
+                    return try index.search(rows, limit: limit, filter: NoFilter())
+                }
+                return Ranked(hits: hits, higherIsBetter: vectorConfig.distance.higherIsBetter)
+            } catch {
+                throw CollectionError.invalid("\(vectorName.isEmpty ? "vector" : vectorName): \(error)")
+            }
+        }
         switch vector {
+        case .multi:
+            if engineConfig.vectors[vectorName] != nil || engineConfig.sparseVectors[vectorName] != nil {
+                throw CollectionError.invalid("Conversion between multi and regular vectors failed")
+            }
+            throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
         case .dense(let raw):
             guard let index = dense[vectorName], let vectorConfig = engineConfig.vectors[vectorName] else {
                 if engineConfig.sparseVectors[vectorName] != nil { throw CollectionError.invalid("Conversion between sparse and regular vectors failed") }
@@ -397,7 +420,7 @@ extension VectorCollection {
         guard limit >= 1, limit <= Self.maxMatrixSample else {
             throw CollectionError.validation("limit: value \(limit) invalid, must be from 1 to \(Self.maxMatrixSample)")
         }
-        guard dense[vectorName] != nil || sparse[vectorName] != nil else {
+        guard dense[vectorName] != nil || sparse[vectorName] != nil || multi[vectorName] != nil else {
             throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
         }
         let withVector = Filter(must: [.hasVector(vectorName)]).and(filter)

@@ -138,6 +138,21 @@ enum VectorCoding {
         }
     }
 
+    /// A multivector's rows, concatenated (the row count follows from the space's dimension).
+    static func encodeMulti(_ rows: [[Float]]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.reduce(0) { $0 + $1.count * 4 })
+        for row in rows { row.withUnsafeBytes { bytes += $0 } }
+        return bytes
+    }
+
+    /// Rows of `dimension` floats; bytes that are not a whole number of rows decode as no rows.
+    static func decodeMulti(_ bytes: [UInt8], dimension: Int) -> [[Float]] {
+        let flat = decodeDense(bytes)
+        guard dimension > 0, flat.count % dimension == 0 else { return [] }
+        return stride(from: 0, to: flat.count, by: dimension).map { Array(flat[$0..<($0 + dimension)]) }
+    }
+
     static func encodeSparse(indices: [UInt32], values: [Float]) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(4 + indices.count * 8)

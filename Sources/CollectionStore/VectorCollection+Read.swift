@@ -46,7 +46,9 @@ extension VectorCollection {
                 var vectors: [String: VectorValue] = [:]
                 for (vectorName, slot) in slots where withVector.includes(vectorName) {
                     guard let bytes = try tables.vectors.get(Keys.vector(cid, slot, iid), in: txn) else { continue }
-                    if engineConfig.vectors[vectorName] != nil {
+                    if let index = multi[vectorName] {
+                        vectors[vectorName] = .multi(VectorCoding.decodeMulti(bytes, dimension: index.dimension))
+                    } else if engineConfig.vectors[vectorName] != nil {
                         vectors[vectorName] = .dense(VectorCoding.decodeDense(bytes))
                     } else {
                         let (indices, values) = VectorCoding.decodeSparse(bytes)
@@ -65,6 +67,7 @@ extension VectorCollection {
         guard let iid = stateLock.withSharedLock({ state.internalIDs[id] }) else { throw CollectionError.pointNotFound(id) }
         return try environment.read { txn -> VectorValue? in
             guard let bytes = try tables.vectors.get(Keys.vector(cid, slot, iid), in: txn) else { return nil }
+            if let index = multi[vectorName] { return .multi(VectorCoding.decodeMulti(bytes, dimension: index.dimension)) }
             if engineConfig.vectors[vectorName] != nil { return .dense(VectorCoding.decodeDense(bytes)) }
             let (indices, values) = VectorCoding.decodeSparse(bytes)
             return .sparse(indices: indices, values: values)
@@ -123,9 +126,10 @@ extension VectorCollection {
                 for: filter, capacity: points.count, liveIDs: state.live,
                 payloadOf: { iid in points[Int(iid)].map { ($0.id, $0.payload) } },
                 resolveID: { internalIDs[$0] },
-                hasVector: { [dense, sparse] name, iid in
+                hasVector: { [dense, sparse, multi] name, iid in
                     if let index = dense[name] { return index.contains(id: iid) }
                     if let index = sparse[name] { return index.contains(id: iid) }
+                    if let index = multi[name] { return index.contains(id: iid) }
                     return false
                 }
             )

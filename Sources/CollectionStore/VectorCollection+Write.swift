@@ -71,6 +71,9 @@ extension VectorCollection {
                     case .sparse(let indices, let values)?:
                         try tables.vectors.put(VectorCoding.encodeSparse(indices: indices, values: values), for: key, in: txn)
                         effects.append(.upsertSparse(vectorName, iid, indices, values))
+                    case .multi(let rows)?:
+                        try tables.vectors.put(VectorCoding.encodeMulti(rows), for: key, in: txn)
+                        effects.append(.upsertMulti(vectorName, iid, rows))
                     case nil:
                         try tables.vectors.delete(key, in: txn)
                         effects.append(.remove(vectorName, iid))
@@ -191,6 +194,7 @@ extension VectorCollection {
     enum Effect: Sendable {
         case insertDense(String, UInt32, [Float])
         case upsertSparse(String, UInt32, [UInt32], [Float])
+        case upsertMulti(String, UInt32, [[Float]])
         case remove(String, UInt32)
 
         /// The vector bytes this effect holds until the index queue applies it.
@@ -198,6 +202,7 @@ extension VectorCollection {
             switch self {
             case .insertDense(_, _, let vector): return vector.count * MemoryLayout<Float>.stride + 64
             case .upsertSparse(_, _, let indices, let values): return (indices.count + values.count) * 4 + 64
+            case .upsertMulti(_, _, let rows): return rows.reduce(64) { $0 + $1.count * 4 + 32 }
             case .remove: return 64
             }
         }
@@ -337,6 +342,12 @@ extension VectorCollection {
                 } catch {
                     Self.logger.error("sparse index refused a committed vector", metadata: ["collection": "\(name)", "vector": "\(vectorName)", "error": "\(error)"])
                 }
+            case .upsertMulti(let vectorName, let iid, let rows):
+                do {
+                    try multi[vectorName]?.upsert(id: iid, matrix: rows)
+                } catch {
+                    Self.logger.error("multivector index refused a committed vector", metadata: ["collection": "\(name)", "vector": "\(vectorName)", "error": "\(error)"])
+                }
             case .remove: break
             }
         }
@@ -354,6 +365,7 @@ extension VectorCollection {
         for case .remove(let vectorName, let iid) in effects {
             dense[vectorName]?.remove(id: iid)
             sparse[vectorName]?.removeVector(id: iid)
+            multi[vectorName]?.remove(id: iid)
         }
     }
 
@@ -377,7 +389,23 @@ extension VectorCollection {
                     }
                     throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
                 }
+                guard vectorConfig.multivector == nil else {
+                    throw CollectionError.invalid("Conversion between multi and regular vectors failed")
+                }
                 vectors[vectorName] = .dense(try prepareDense(vector, config: vectorConfig, name: vectorName))
+            case .multi(let rows):
+                guard let index = multi[vectorName] else {
+                    if engineConfig.vectors[vectorName] != nil || engineConfig.sparseVectors[vectorName] != nil {
+                        throw CollectionError.invalid("Conversion between multi and regular vectors failed")
+                    }
+                    throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
+                }
+                do {
+                    let flat = try index.prepare(rows)
+                    vectors[vectorName] = .multi(stride(from: 0, to: flat.count, by: index.dimension).map { Array(flat[$0..<($0 + index.dimension)]) })
+                } catch {
+                    throw CollectionError.invalid("\(vectorName.isEmpty ? "vector" : vectorName): \(error)")
+                }
             case .sparse(let indices, let values):
                 guard engineConfig.sparseVectors[vectorName] != nil else {
                     if engineConfig.vectors[vectorName] != nil {
@@ -421,6 +449,9 @@ extension VectorCollection {
                         case .sparse(let indices, let values):
                             try tables.vectors.put(VectorCoding.encodeSparse(indices: indices, values: values), for: key, in: txn)
                             effects.append(.upsertSparse(vectorName, iid, indices, values))
+                        case .multi(let rows):
+                            try tables.vectors.put(VectorCoding.encodeMulti(rows), for: key, in: txn)
+                            effects.append(.upsertMulti(vectorName, iid, rows))
                         }
                     }
                     live.version = operation

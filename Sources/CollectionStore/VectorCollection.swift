@@ -40,6 +40,8 @@ public final class VectorCollection: @unchecked Sendable {
     let payloadIndexes: PayloadIndexSet
     let dense: [String: HNSWIndex]
     let sparse: [String: SparseIndex]
+    /// Multivector spaces (no HNSW graph: scored exactly by MaxSim).
+    let multi: [String: MultiVectorIndex]
     /// Threads the dense engines use to insert one write's vectors (default: the processor count;
     /// batch inserts from the background index queue then use every core while it has work).
     public var insertThreads: Int {
@@ -109,10 +111,15 @@ public final class VectorCollection: @unchecked Sendable {
         self.environment = environment
         self.tables = tables
         var dense: [String: HNSWIndex] = [:]
+        var multi: [String: MultiVectorIndex] = [:]
         var checkpoints: [String: UInt64] = [:]
         for (vectorName, vectorConfig) in config.vectors {
             guard let slot = record.slots[vectorName] else {
                 throw CollectionError.storage("the stored record of `\(record.name)` has no slot for vector `\(vectorName)`")
+            }
+            if vectorConfig.multivector != nil {
+                multi[vectorName] = MultiVectorIndex(dimension: vectorConfig.size, metric: vectorConfig.distance)
+                continue
             }
             // A checkpoint is only a shortcut: one that cannot be read (an older format, damage) is
             // ignored and the graph is rebuilt from the committed vectors.
@@ -145,6 +152,7 @@ public final class VectorCollection: @unchecked Sendable {
         }
         self.dense = dense
         self.sparse = sparse
+        self.multi = multi
         self.state = State()
         self.payloadIndexes = try PayloadIndexSet(definitions: record.payloadIndexes ?? [:])
         try load(checkpoints: checkpoints)
@@ -158,6 +166,7 @@ public final class VectorCollection: @unchecked Sendable {
         var denseRows: [String: [(id: UInt32, vector: [Float])]] = [:]
         var staleIDs: [String: [UInt32]] = [:]
         var sparseRows: [(String, UInt32, [UInt32], [Float])] = []
+        var multiRows: [(String, UInt32, [[Float]])] = []
         var damaged = 0
         try environment.read { txn in
             loaded.nextInternalID = UInt32(try tables.counters.get(Keys.counter(cid, "next_iid"), in: txn) ?? 0)
@@ -209,7 +218,9 @@ public final class VectorCollection: @unchecked Sendable {
                     var entry = try cursor.seek(atOrAfterBytes: slotPrefix)
                     while let (key, value) = entry, key.starts(with: slotPrefix) {
                         let iid = Keys.readUInt32(key, at: 6)
-                        if engineConfig.vectors[vectorName] != nil {
+                        if let index = multi[vectorName] {
+                            multiRows.append((vectorName, iid, VectorCoding.decodeMulti(value, dimension: index.dimension)))
+                        } else if engineConfig.vectors[vectorName] != nil {
                             denseRows[vectorName, default: []].append((iid, VectorCoding.decodeDense(value)))
                         } else {
                             let (indices, values) = VectorCoding.decodeSparse(value)
@@ -243,6 +254,15 @@ public final class VectorCollection: @unchecked Sendable {
                 try dense[vectorName]?.insert(batch: usable, threads: ProcessInfo.processInfo.activeProcessorCount)
             } catch {
                 throw CollectionError.storage("vector `\(vectorName)` cannot be indexed: \(error)")
+            }
+        }
+        for (vectorName, iid, rows) in multiRows {
+            do {
+                try multi[vectorName]?.upsert(id: iid, matrix: rows)
+            } catch {
+                Self.logger.warning("stored multivector unusable; left out of the index", metadata: [
+                    "collection": "\(name)", "vector": "\(vectorName)", "point": "\(iid)",
+                ])
             }
         }
         for (vectorName, iid, indices, values) in sparseRows {

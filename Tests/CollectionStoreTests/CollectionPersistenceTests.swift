@@ -73,6 +73,40 @@ struct CollectionPersistenceTests {
         #expect(try reopened.retrieve(ids: [.number(650), .number(651)], withPayload: .all, withVector: .none).map(\.payload) == [["i": .int(651)]])
     }
 
+    @Test("multivectors are committed, searched by MaxSim and restored on reopen")
+    func multivectorsReopen() throws {
+        let environment = try temporaryEnvironment()
+        var colbert = DenseVectorConfig(size: 2, distance: .dot)
+        colbert.multivector = MultiVectorConfig(comparator: .maxSim)
+        let config = CollectionConfig(vectors: ["colbert": colbert, "dense": DenseVectorConfig(size: 2, distance: .dot)])
+        let collection = try CollectionRegistry(environment: environment).create(name: "late", config: config)
+        try collection.upsert([
+            PointInput(id: .number(1), vectors: ["colbert": .multi([[1, 0], [0, 1]]), "dense": .dense([1, 0])]),
+            PointInput(id: .number(2), vectors: ["colbert": .multi([[2, 0]])]),
+            PointInput(id: .number(3), vectors: ["colbert": .multi([[0, 3], [1, 1]])]),
+        ])
+        #expect(throws: CollectionError.self) { try collection.upsert([PointInput(id: .number(4), vectors: ["colbert": .dense([1, 0])])]) }
+        #expect(throws: CollectionError.self) { try collection.upsert([PointInput(id: .number(4), vectors: ["dense": .multi([[1, 0]])])]) }
+        #expect(throws: CollectionError.self) { try collection.upsert([PointInput(id: .number(4), vectors: ["colbert": .multi([[1, 0, 0]])])]) }
+        var query = QueryRequest()
+        query.query = .nearest(.multi([[1, 0], [0, 1]]))
+        query.using = "colbert"
+        query.withVector = .all
+        let before = try collection.query(query)
+        #expect(before.map(\.id) == [.number(3), .number(1), .number(2)])
+        #expect(before.map(\.score) == [4, 2, 2])
+        #expect(before[0].vectors?["colbert"] == .multi([[0, 3], [1, 1]]))
+
+        let reopened = try CollectionRegistry(environment: environment).collection(named: "late")
+        let after = try reopened.query(query)
+        #expect(after.map(\.id) == before.map(\.id) && after.map(\.score) == before.map(\.score))
+        #expect(reopened.config.vectors["colbert"]?.multivector == MultiVectorConfig(comparator: .maxSim))
+        // A plain vector asks as a one-row multivector.
+        var single = query
+        single.query = .nearest(.dense([0, 1]))
+        #expect(try reopened.query(single).map(\.id).first == .number(3))
+    }
+
     /// Vector i: a pattern that repeats every 11 ids, plus i on the first component, so no two are parallel.
     static func distinctVector(_ i: Int) -> [Float] {
         var vector: [Float] = (0..<16).map { j in Float((j * 7 + i) % 11) + 1 }

@@ -25,6 +25,7 @@ enum CollectionInfoWire {
             }
             if v.quantization != nil { fields.append(("quantization_config", quantizationWire(v.quantization))) }
             if let onDisk = v.onDisk { fields.append(("on_disk", .bool(onDisk))) }
+            if let multi = v.multivector { fields.append(("multivector_config", .object([("comparator", .string(multi.comparator.rawValue))]))) }
             return .object(fields)
         }
         let vectors: WireValue

@@ -118,7 +118,12 @@ enum QdrantWire {
     static func vector(_ value: JSONValue, _ field: String) throws -> VectorValue {
         switch value {
         case .array(let items):
-            if case .array? = items.first { throw QdrantError.badRequest("\(field): multivectors are not supported") }
+            if case .array? = items.first {
+                return .multi(try items.enumerated().map { n, row in
+                    guard case .array(let values) = row else { throw QdrantError.format("\(field)[\(n)]: a multivector's rows must be lists of numbers") }
+                    return try denseVector(values, "\(field)[\(n)]")
+                })
+            }
             return .dense(try denseVector(items, field))
         case .object(let fields) where fields["indices"] != nil:
             return try sparseVector(fields, field)
@@ -131,7 +136,7 @@ enum QdrantWire {
     static func pointVectors(_ value: JSONValue?, _ field: String) throws -> [String: VectorValue] {
         switch value {
         case nil, .null?: return [:]
-        case .array(let items)?: return ["": .dense(try denseVector(items, field))]
+        case .array?: return ["": try vector(value!, field)]
         case .object(let named)?:
             var vectors: [String: VectorValue] = [:]
             for (name, item) in named { vectors[name] = try vector(item, "\(field).\(name)") }
@@ -144,6 +149,7 @@ enum QdrantWire {
         func one(_ value: VectorValue) -> WireValue {
             switch value {
             case .dense(let v): .array(v.map { .float($0) })
+            case .multi(let rows): .array(rows.map { row in .array(row.map { .float($0) }) })
             case .sparse(let indices, let values):
                 .object([("indices", .array(indices.map { .int(Int($0)) })), ("values", .array(values.map { .float($0) }))])
             }
@@ -406,8 +412,16 @@ enum QdrantWire {
 
     static func denseConfig(_ fields: [String: JSONValue], base: HNSWParameters, _ field: String) throws -> DenseVectorConfig {
         guard let size = try int(fields["size"], "\(field).size") else { throw QdrantError.format("\(field): missing field `size`") }
+        var multivector: MultiVectorConfig?
         if let multi = fields["multivector_config"], multi != .null {
-            throw QdrantError.badRequest("\(field).multivector_config: multivectors are not supported by this server")
+            let options = try object(multi, "\(field).multivector_config")
+            guard let name = try string(options["comparator"], "\(field).multivector_config.comparator") else {
+                throw QdrantError.format("\(field).multivector_config: missing field `comparator`")
+            }
+            guard let comparator = MultiVectorComparator(rawValue: name) else {
+                throw QdrantError.format("\(field).multivector_config.comparator: unknown variant `\(name)`, expected `max_sim`")
+            }
+            multivector = MultiVectorConfig(comparator: comparator)
         }
         if let datatype = fields["datatype"], datatype != .null, datatype != .string("float32") {
             throw QdrantError.badRequest("\(field).datatype: only float32 vectors are supported by this server")
@@ -423,6 +437,7 @@ enum QdrantWire {
             let known: Set<String> = ["m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk", "payload_m", "inline_storage"]
             config.hnswSent = sent.filter { known.contains($0.key) && $0.value != .null }
         }
+        config.multivector = multivector
         return config
     }
 
