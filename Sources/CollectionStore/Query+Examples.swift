@@ -22,6 +22,9 @@ struct ExampleResolver {
         case .point(let id):
             let source = lookup?.collection ?? collection
             let name = lookup?.vectorName ?? vectorName
+            guard source.slots[name] != nil else {
+                throw CollectionError.invalid("Not existing vector name error: \(name.isEmpty ? "default vector" : name)")
+            }
             guard let iid = source.stateLock.withSharedLock({ source.state.internalIDs[id] }) else {
                 throw CollectionError.pointNotFound(id)
             }

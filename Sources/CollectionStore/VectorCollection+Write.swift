@@ -427,16 +427,21 @@ extension VectorCollection {
 
     /// Replaces the named vectors given for each point, keeping its other vectors and its payload
     /// (Qdrant's `PUT /points/vectors`). Every point must exist; one that does not fails the whole
-    /// request and nothing changes.
+    /// request and nothing changes. With `updateFilter`, only points that pass it (as committed
+    /// before this request) are changed; the others are left as they are.
     @discardableResult
-    public func updateVectors(_ inputs: [PointInput], wait: Bool = true) throws -> UInt64 {
+    public func updateVectors(_ inputs: [PointInput], wait: Bool = true, updateFilter: Filter? = nil) throws -> UInt64 {
         let prepared = try inputs.map(prepare)
+        let filter = updateFilter.flatMap { $0.isEmpty ? nil : $0 }
         return try CollectionMetrics.measure(.updateVectors) {
             try write(wait: wait) { txn, pending, operation, effects in
+                // The writer holds `writeLock`, so the committed state cannot change under this allow list.
+                let allowed = try filter.map { try allowList(for: $0) } ?? nil
                 for point in prepared {
                     guard let iid = pending.internalID(of: point.id), var live = pending.point(iid) else {
                         throw CollectionError.pointNotFound(point.id)
                     }
+                    if filter != nil, !(allowed?.allows(iid) ?? false) { continue }
                     for (vectorName, value) in point.vectors.sorted(by: { $0.key < $1.key }) {
                         guard let slot = slots[vectorName] else {
                             throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")

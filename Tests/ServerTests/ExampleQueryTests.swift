@@ -106,7 +106,7 @@ struct ExampleQueryTests {
             expect(legacy, [(3, 1.1)])
             try await client.refused(.post, "/collections/c/points/query", #"{"query":{"recommend":{"positive":[3]}},"lookup_from":{"collection":"missing"}}"#, status: .notFound, "missing")
             try await client.refused(.post, "/collections/c/points/query", #"{"query":{"recommend":{"positive":[3]}},"lookup_from":{"vector":"image"}}"#, status: .badRequest, "collection")
-            try await client.refused(.post, "/collections/c/points/query", #"{"query":{"recommend":{"positive":[3]}},"lookup_from":{"collection":"other"}}"#, status: .badRequest, "no vector")
+            try await client.refused(.post, "/collections/c/points/query", #"{"query":{"recommend":{"positive":[3]}},"lookup_from":{"collection":"other"}}"#, status: .badRequest, "Not existing vector name error: default vector")
         }
     }
 

@@ -119,6 +119,24 @@ struct QdrantCompatTests {
         }
     }
 
+    @Test("vector updates with update_filter change only the points that pass it")
+    func conditionalVectorUpdate() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            // Points 1…4 hold vectors [1, id] and payload g = odd/even.
+            try await client.ok(.put, "/collections/c/points/vectors?wait=true",
+                                #"{"points":[{"id":1,"vector":[9,9]},{"id":2,"vector":[9,9]}],"update_filter":{"must":[{"key":"g","match":{"value":"even"}}]}}"#)
+            let got = try await client.ok(.post, "/collections/c/points", #"{"ids":[1,2],"with_vector":true}"#)
+            #expect(got.arrayValue?.map { $0["vector"] } == [.array([.double(1), .double(1)]), .array([.double(9), .double(9)])])
+            try await client.ok(.post, "/collections/c/points/batch?wait=true",
+                                #"{"operations":[{"update_vectors":{"points":[{"id":3,"vector":[7,7]},{"id":4,"vector":[7,7]}],"update_filter":{"must":[{"key":"n","range":{"gte":4}}]}}}]}"#)
+            let batch = try await client.ok(.post, "/collections/c/points", #"{"ids":[3,4],"with_vector":true}"#)
+            #expect(batch.arrayValue?.map { $0["vector"] } == [.array([.double(1), .double(3)]), .array([.double(7), .double(7)])])
+            try await client.refused(.put, "/collections/c/points/vectors", #"{"points":[{"id":1,"vector":[1,1]}],"update_filter":{"must":[{"key":"n","match":{}}]}}"#, status: .badRequest, "match")
+        }
+    }
+
     @Test("nested payload selectors include and exclude only the sub-key")
     func selectors() async throws {
         let app = try await buildApplication(testConfiguration())

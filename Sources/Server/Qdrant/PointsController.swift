@@ -155,8 +155,8 @@ struct PointsController<Context: RequestContext>: Sendable {
         await api.respond {
             let target = try api.collection(context)
             let body = try await api.readBody(request)
-            try refuseUpdateFilter(body)
-            return api.updateResult(try target.updateVectors(try QdrantWire.vectorUpdates(body), wait: api.waits(request)), request)
+            return api.updateResult(try target.updateVectors(try QdrantWire.vectorUpdates(body), wait: api.waits(request),
+                                                             updateFilter: try QdrantWire.filter(body["update_filter"])), request)
         }
     }
 
@@ -207,8 +207,8 @@ struct PointsController<Context: RequestContext>: Sendable {
                 case "clear_payload":
                     id = try target.updatePayload(.clear, ids: try selectedIDs(fields, in: target))
                 case "update_vectors":
-                    try refuseUpdateFilter(fields)
-                    id = try target.updateVectors(try QdrantWire.vectorUpdates(fields), wait: wait)
+                    id = try target.updateVectors(try QdrantWire.vectorUpdates(fields), wait: wait,
+                                                  updateFilter: try QdrantWire.filter(fields["update_filter"]))
                 case "delete_vectors":
                     let names = try QdrantWire.vectorNames(fields["vector"] ?? fields["vectors"])
                     id = try target.deleteVectors(names, ids: try selectedIDs(fields, in: target), wait: wait)
@@ -249,13 +249,6 @@ struct PointsController<Context: RequestContext>: Sendable {
             mode: try QdrantWire.updateMode(body["update_mode"]),
             updateFilter: try QdrantWire.filter(body["update_filter"])
         )
-    }
-
-    /// Conditional vector updates are not built: refused rather than applied unconditionally.
-    private func refuseUpdateFilter(_ body: [String: JSONValue]) throws {
-        if let filter = body["update_filter"], filter != .null {
-            throw QdrantError.badRequest("update_filter is not supported for vector updates")
-        }
     }
 
     /// `points` (ids) or `filter` selecting the points of a write; an empty filter selects every point.
