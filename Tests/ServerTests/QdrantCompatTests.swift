@@ -137,6 +137,31 @@ struct QdrantCompatTests {
         }
     }
 
+    @Test("groups with_lookup: each group's id fetched from another collection; missing ones have no lookup")
+    func groupsWithLookup() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await client.ok(.put, "/collections/books", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
+            try await client.ok(.put, "/collections/books/points?wait=true", """
+                {"points":[{"id":1,"vector":[1,0],"payload":{"author":7}},{"id":2,"vector":[0.9,0],"payload":{"author":8}},{"id":3,"vector":[0.8,0],"payload":{"author":9}}]}
+                """)
+            try await client.ok(.put, "/collections/authors", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
+            try await client.ok(.put, "/collections/authors/points?wait=true",
+                                #"{"points":[{"id":7,"vector":[1,1],"payload":{"name":"Ada"}},{"id":8,"vector":[2,2],"payload":{"name":"Bo"}}]}"#)
+            let plain = try await client.ok(.post, "/collections/books/points/query/groups", #"{"query":[1,0],"group_by":"author","limit":3,"with_lookup":"authors"}"#)
+            let groups = plain["groups"]?.arrayValue ?? []
+            #expect(groups.compactMap { $0["id"] } == [.int(7), .int(8), .int(9)])
+            #expect(groups.map { $0["lookup"]?["payload"]?["name"] } == [.string("Ada"), .string("Bo"), nil])
+            #expect(groups.first?["lookup"]?["vector"] == nil)
+            let shaped = try await client.ok(.post, "/collections/books/points/search/groups",
+                                             #"{"vector":[1,0],"group_by":"author","limit":1,"with_lookup":{"collection":"authors","with_payload":false,"with_vectors":true}}"#)
+            #expect(shaped["groups"]?.arrayValue?.first?["lookup"]?["vector"] == .array([.double(1), .double(1)]))
+            #expect(shaped["groups"]?.arrayValue?.first?["lookup"]?["payload"] == nil)
+            try await client.refused(.post, "/collections/books/points/query/groups", #"{"query":[1,0],"group_by":"author","with_lookup":"nobody"}"#, status: .notFound, "nobody")
+            try await client.refused(.post, "/collections/books/points/query/groups", #"{"query":[1,0],"group_by":"author","with_lookup":{"with_payload":true}}"#, status: .badRequest, "collection")
+        }
+    }
+
     @Test("nested payload selectors include and exclude only the sub-key")
     func selectors() async throws {
         let app = try await buildApplication(testConfiguration())

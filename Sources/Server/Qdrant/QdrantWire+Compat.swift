@@ -300,14 +300,33 @@ extension QdrantWire {
         var groupBy: String
         var groupSize: Int
         var groups: Int
+        var lookup: GroupLookup?
+    }
+
+    /// `with_lookup`: each group's id looked up as a point of another collection.
+    struct GroupLookup {
+        var collection: String
+        var withPayload: PayloadSelector
+        var withVector: VectorSelector
     }
 
     static func groupOptions(_ body: [String: JSONValue]) throws -> GroupOptions {
         guard let groupBy = try string(body["group_by"], "group_by") else { throw QdrantError.format("missing field `group_by`") }
-        if let lookup = body["with_lookup"], lookup != .null { throw QdrantError.badRequest("with_lookup is not supported") }
+        var lookup: GroupLookup?
+        switch body["with_lookup"] {
+        case nil, .null?: break
+        case .string(let name)?: lookup = GroupLookup(collection: name, withPayload: .all, withVector: .none)
+        case .object(let fields)?:
+            guard let name = try string(fields["collection"], "with_lookup.collection") else {
+                throw QdrantError.format("with_lookup: missing field `collection`")
+            }
+            lookup = GroupLookup(collection: name, withPayload: try withPayload(fields["with_payload"], default: .all),
+                                 withVector: try withVector(fields["with_vectors"] ?? fields["with_vector"], default: .none))
+        default: throw QdrantError.format("with_lookup: expected a collection name or {collection, with_payload, with_vectors}")
+        }
         let groupSize = try limit(body["group_size"], "group_size", default: 3)
         let groups = try limit(body["limit"], "limit", default: 10)
         guard groupSize <= 1000, groups <= 1000 else { throw QdrantError.validation("limit and group_size: at most 1000 each") }
-        return GroupOptions(groupBy: groupBy, groupSize: groupSize, groups: groups)
+        return GroupOptions(groupBy: groupBy, groupSize: groupSize, groups: groups, lookup: lookup)
     }
 }

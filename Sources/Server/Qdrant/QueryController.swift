@@ -190,8 +190,15 @@ struct QueryController<Context: RequestContext>: Sendable {
 
     private func groups(_ query: QueryRequest, _ options: QdrantWire.GroupOptions, _ target: VectorCollection) throws -> WireValue {
         let found = try target.queryGroups(query, groupBy: options.groupBy, groupSize: options.groupSize, groups: options.groups)
-        return .object([("groups", .array(found.map { group in
-            .object([("id", .json(group.value)), ("hits", .array(group.hits.map { api.record($0, in: target, scored: true) }))])
+        let lookupCollection = try options.lookup.map { try api.registry.collection(named: $0.collection) }
+        return .object([("groups", .array(try found.map { group in
+            var fields: [(String, WireValue)] = [("id", .json(group.value)), ("hits", .array(group.hits.map { api.record($0, in: target, scored: true) }))]
+            // The group's value as a point id of the lookup collection (an integer, or a UUID string).
+            if let lookup = options.lookup, let collection = lookupCollection, let id = try? QdrantWire.pointID(group.value),
+               let point = try collection.retrieve(ids: [id], withPayload: lookup.withPayload, withVector: lookup.withVector).first {
+                fields.append(("lookup", api.record(point, in: collection, scored: false)))
+            }
+            return .object(fields)
         }))])
     }
 
