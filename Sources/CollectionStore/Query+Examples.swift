@@ -208,3 +208,87 @@ extension VectorCollection {
         return Ranked(hits: Array(hits.prefix(limit)), higherIsBetter: true)
     }
 }
+
+// MARK: Maximal marginal relevance
+
+extension VectorCollection {
+    /// Re-ranks nearest `hits` by maximal marginal relevance (see `MaximalMarginalRelevance`), as
+    /// Qdrant: pending candidates in hit order, the pick removed by swapping the last pending one
+    /// into its place, ties to the last maximum; at most `limit`.
+    func diversify(_ hits: [SearchHit], query: VectorValue, using vectorName: String, diversity: Float, limit: Int) throws -> [SearchHit] {
+        guard !hits.isEmpty else { return [] }
+        let similarity = try pairSimilarity(hits.map(\.id), query: query, using: vectorName)
+        let lambda = 1 - diversity
+        func lastArgmax(_ values: [Float]) -> Int {
+            var best = 0
+            for (i, v) in values.enumerated() where v >= values[best] { best = i }
+            return best
+        }
+        var pending = Array(hits.indices)
+        func swapRemove(_ position: Int) -> Int {
+            let picked = pending[position]
+            pending[position] = pending[pending.count - 1]
+            pending.removeLast()
+            return picked
+        }
+        var selected = [swapRemove(lastArgmax(pending.map { similarity.relevance[$0] }))]
+        while selected.count < limit, !pending.isEmpty {
+            let scores = pending.map { candidate -> Float in
+                let redundancy = selected.map { similarity.between(candidate, $0) }.max() ?? -.infinity
+                return lambda * similarity.relevance[candidate] - (1 - lambda) * redundancy
+            }
+            if scores.allSatisfy({ $0 == -.infinity }) { break }
+            selected.append(swapRemove(lastArgmax(scores)))
+        }
+        return selected.map { hits[$0] }
+    }
+
+    /// Core similarities (see `ExampleScoring`) of the query to each candidate and between candidates.
+    private func pairSimilarity(_ ids: [UInt32], query: VectorValue, using vectorName: String) throws
+        -> (relevance: [Float], between: (Int, Int) -> Float) {
+        if let index = multi[vectorName] {
+            let rows: [[Float]]
+            switch query {
+            case .multi(let m): rows = m
+            case .dense(let r): rows = [r]
+            case .sparse: throw CollectionError.invalid("Conversion between sparse and regular vectors failed")
+            }
+            let prepared: [Float]
+            do { prepared = try index.prepare(rows) } catch { throw CollectionError.invalid("\(error)") }
+            let q = stride(from: 0, to: prepared.count, by: index.dimension).map { Array(prepared[$0..<($0 + index.dimension)]) }
+            let matrices = ids.map { index.matrix(id: $0) ?? [] }
+            let relevance = matrices.map { index.coreSimilarity(q, $0) }
+            return (relevance, { index.coreSimilarity(matrices[$0], matrices[$1]) })
+        }
+        if let index = dense[vectorName], let config = engineConfig.vectors[vectorName] {
+            guard case .dense(let raw) = query else { throw CollectionError.invalid("Conversion between sparse and regular vectors failed") }
+            let q = try prepareDense(raw, config: config, name: vectorName)
+            let vectors = ids.map { index.vector(id: $0) ?? [] }
+            let euclid = config.distance == .euclid
+            func core(_ a: [Float], _ b: [Float]) -> Float {
+                guard a.count == b.count else { return -.infinity }
+                var s: Float = 0
+                if euclid {
+                    for i in a.indices { let d = a[i] - b[i]; s += d * d }
+                    return -s
+                }
+                for i in a.indices { s += a[i] * b[i] }
+                return s
+            }
+            return (vectors.map { core(q, $0) }, { core(vectors[$0], vectors[$1]) })
+        }
+        if let index = sparse[vectorName] {
+            guard case .sparse(let indices, let values) = query else { throw CollectionError.invalid("Conversion between sparse and regular vectors failed") }
+            let (si, sv) = try prepareSparse(indices: indices, values: values, name: vectorName)
+            let q: SparseVector
+            do { q = try SparseVector(indices: si, values: sv) } catch { throw CollectionError.validation("\(error)") }
+            let vectors = ids.map { index.vector(id: $0).map { $0.isSortedByIndex ? $0 : $0.sorted() } }
+            func core(_ a: SparseVector?, _ b: SparseVector?) -> Float {
+                guard let a, let b else { return 0 }
+                return Float(a.sortedDot(b))
+            }
+            return (vectors.map { core(q, $0) }, { core(vectors[$0], vectors[$1]) })
+        }
+        throw CollectionError.invalid("Not existing vector name error: \(vectorName.isEmpty ? "default vector" : vectorName)")
+    }
+}

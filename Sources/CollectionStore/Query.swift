@@ -28,6 +28,26 @@ public enum QueryInput: Sendable, Equatable {
     case discover(target: RecommendExample, context: [ContextPair])
     /// Qdrant's context search: points penalised for each pair they are nearer the negative of.
     case context([ContextPair])
+    /// `nearest` (a vector or a point id) re-ranked for diversity by maximal marginal relevance.
+    indirect case diverse(QueryInput, MaximalMarginalRelevance)
+}
+
+/// `mmr` of a nearest query: from the `candidates` nearest points, pick greedily the one that
+/// maximises (1 − diversity) · sim(query, c) − diversity · max over picked p of sim(c, p)
+/// (core similarities), starting from the most relevant. Hits keep their nearest scores.
+public struct MaximalMarginalRelevance: Sendable, Equatable {
+    /// 0 (pure relevance) … 1 (pure diversity); Qdrant's default 0.5.
+    public var diversity: Float
+    /// Nearest candidates to choose from; nil: the query's limit.
+    public var candidates: Int?
+
+    /// The most candidates (every pair of them is compared).
+    public static let maxCandidates = 1_000
+
+    public init(diversity: Float = 0.5, candidates: Int? = nil) {
+        self.diversity = diversity
+        self.candidates = candidates
+    }
 }
 
 /// A recommendation example: a vector, or a stored point's vector.
@@ -228,6 +248,25 @@ extension VectorCollection {
             var vectors: [VectorValue] = []
             for pair in pairs { vectors += [try examples.vector(pair.positive), try examples.vector(pair.negative)] }
             return try scoreByExamples(vectors, scoring: .context, using: vectorName, limit: limit, allowed: allowed, excluded: examples.excluded)
+        case .diverse(let inner, let mmr):
+            guard mmr.diversity >= 0, mmr.diversity <= 1 else {
+                throw CollectionError.validation("mmr.diversity: value \(mmr.diversity) invalid, must be from 0.0 to 1.0")
+            }
+            let candidateCount = mmr.candidates ?? limit
+            guard candidateCount >= 1, candidateCount <= MaximalMarginalRelevance.maxCandidates else {
+                throw CollectionError.validation("mmr.candidates_limit: value \(candidateCount) invalid, must be from 1 to \(MaximalMarginalRelevance.maxCandidates)")
+            }
+            let target: VectorValue
+            switch inner {
+            case .nearest(let value): target = value
+            case .nearestPoint(let id):
+                var examples = ExampleResolver(collection: self, vectorName: vectorName, lookup: lookup)
+                target = try examples.vector(.point(id))
+            default: throw CollectionError.invalid("mmr applies to a nearest query")
+            }
+            var candidates = try nearest(inner, using: vectorName, limit: candidateCount, ef: ef, exact: exact, allowed: allowed, lookup: lookup)
+            candidates.hits = try diversify(candidates.hits, query: target, using: vectorName, diversity: mmr.diversity, limit: limit)
+            return candidates
         case .fusion:
             throw CollectionError.invalid("fusion needs prefetches to fuse")
         }

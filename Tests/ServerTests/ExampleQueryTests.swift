@@ -141,4 +141,28 @@ struct ExampleQueryTests {
             try await client.refused(.post, "/collections/missing/points/search/matrix/pairs", "{}", status: .notFound, "missing")
         }
     }
+
+    @Test("mmr re-ranks nearest candidates for diversity, keeping their scores; bad options refused")
+    func maximalMarginalRelevance() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            func ids(_ body: String) async throws -> [JSONValue] {
+                try await scored(client, "/collections/c/points/query", body).map(\.0)
+            }
+            // Nearest to [1, 0.1] by dot: 3 (1.1), 1 (1.0), 5 (0.52), 2 (0.1), 4 (−1).
+            #expect(try await ids(#"{"query":{"nearest":[1,0.1],"mmr":{"diversity":0}},"limit":5}"#) == [.int(3), .int(1), .int(5), .int(2), .int(4)])
+            // Pure diversity: after 3, each pick is the least similar to those picked (ties to the last).
+            #expect(try await ids(#"{"query":{"nearest":[1,0.1],"mmr":{"diversity":1}},"limit":5}"#) == [.int(3), .int(4), .int(5), .int(1), .int(2)])
+            #expect(try await ids(#"{"query":{"nearest":[1,0.1],"mmr":{"diversity":1}},"limit":2}"#) == [.int(3), .int(1)])
+            let picked = try await scored(client, "/collections/c/points/query", #"{"query":{"nearest":[1,0.1],"mmr":{"diversity":1,"candidates_limit":5}},"limit":2}"#)
+            expect(picked, [(3, 1.1), (4, -1)])
+            // By point id (left out of its own results), and on the sparse space.
+            #expect(try await ids(#"{"query":{"nearest":3,"mmr":{"diversity":0.5,"candidates_limit":4}},"limit":2}"#).count == 2)
+            #expect(try await ids(#"{"query":{"nearest":{"indices":[1],"values":[1]},"mmr":{}},"using":"s","limit":3}"#).first == .int(3))  // 1 and 3 tie at 1: the last maximum seeds
+            try await client.refused(.post, "/collections/c/points/query", #"{"query":{"nearest":[1,0],"mmr":{"diversity":1.5}}}"#, status: .unprocessableContent, "diversity")
+            try await client.refused(.post, "/collections/c/points/query", #"{"query":{"nearest":[1,0],"mmr":{"candidates_limit":5000}}}"#, status: .unprocessableContent, "candidates_limit")
+            try await client.refused(.post, "/collections/c/points/query", #"{"query":{"mmr":{"diversity":0.5}}}"#, status: .badRequest, "nearest")
+        }
+    }
 }

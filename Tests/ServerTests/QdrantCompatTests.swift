@@ -206,12 +206,11 @@ struct QdrantCompatTests {
         }
     }
 
-    @Test("refused instead of ignored: mmr, strict mode, non-float32 datatypes")
+    @Test("refused instead of ignored: strict mode, non-float32 datatypes")
     func refusals() async throws {
         let app = try await buildApplication(testConfiguration())
         try await app.test(.router) { client in
             try await Self.seed(client)
-            try await client.refused(.post, "/collections/c/points/query", #"{"query":{"nearest":[1,0],"mmr":{"diversity":0.5}}}"#, status: .badRequest, "mmr")
             try await client.refused(.put, "/collections/s", #"{"vectors":{"size":2,"distance":"Dot"},"strict_mode_config":{"enabled":true}}"#, status: .badRequest, "strict")
             try await client.refused(.put, "/collections/m", #"{"vectors":{"size":2,"distance":"Dot","datatype":"uint8"}}"#, status: .badRequest, "float32")
             try await client.refused(.post, "/collections/c/points/query", #"{"query":[1,0],"lookup_from":{"collection":"x"}}"#, status: .notFound, "x")

@@ -99,6 +99,12 @@ public final class MultiVectorIndex: @unchecked Sendable {
         }
     }
 
+    /// The core MaxSim of two prepared matrices (see `prepare`): higher is closer.
+    public func coreSimilarity(_ query: [[Float]], _ document: [[Float]]) -> Float {
+        let q = query.flatMap { $0 }, d = document.flatMap { $0 }
+        return q.withUnsafeBufferPointer { qp in d.withUnsafeBufferPointer { maxSim(qp, $0) } }
+    }
+
     /// Σ over query rows of the best row similarity (the core score; higher is closer).
     private func maxSim(_ query: UnsafeBufferPointer<Float>, _ document: UnsafeBufferPointer<Float>) -> Float {
         guard let q = query.baseAddress, let d = document.baseAddress else { return 0 }

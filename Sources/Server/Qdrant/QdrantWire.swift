@@ -250,7 +250,13 @@ enum QdrantWire {
             return .nearestPoint(try pointID(value, field))
         case .object(let fields):
             if let mmr = fields["mmr"], mmr != .null {
-                throw QdrantError.badRequest("\(field).mmr: maximal marginal relevance is not supported by this server")
+                guard fields["nearest"] != nil, fields["nearest"] != .null else { throw QdrantError.format("\(field): mmr needs `nearest`") }
+                var plain = fields
+                plain["mmr"] = nil
+                let options = try object(mmr, "\(field).mmr")
+                let diversity = try options["diversity"].flatMap { $0 == .null ? nil : try float($0, "\(field).mmr.diversity") } ?? 0.5
+                let candidates = try int(options["candidates_limit"], "\(field).mmr.candidates_limit")
+                return .diverse(try queryInput(.object(plain), field), MaximalMarginalRelevance(diversity: diversity, candidates: candidates))
             }
             if let recommend = fields["recommend"] {
                 return try self.recommend(try object(recommend, "\(field).recommend"), "\(field).recommend")
