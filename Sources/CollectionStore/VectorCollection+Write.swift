@@ -46,7 +46,9 @@ extension VectorCollection {
                         if let changed = pending.points[existing] {
                             // Written earlier in this same request: judge its new payload.
                             let vectors = writtenVectors[existing] ?? []
-                            passes = changed.map { filter.matches(id: $0.id, payload: $0.payload, hasVector: vectors.contains) } ?? false
+                            passes = changed.map {
+                                filter.matches(id: $0.id, payload: $0.payload, hasVector: vectors.contains, tokenizedKeys: payloadIndexes.tokenizedKeys)
+                            } ?? false
                         } else {
                             passes = allowed?.allows(existing) ?? true
                         }

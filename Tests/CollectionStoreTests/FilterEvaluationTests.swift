@@ -65,9 +65,12 @@ struct FilterEvaluationTests {
         #expect(try !check(must(#"{"key": "n", "match": {"except": [1]}}"#), #"{"n": 1}"#))
     }
 
-    @Test("match text: every query token is a token of one string value")
-    func text() throws {
-        func text(_ query: String) -> String { must(#"{"key": "title", "match": {"text": "\#(query)"}}"#) }
+    @Test("match text: with a text index, every query token is a token of one string value")
+    func textIndexed() throws {
+        func text(_ query: String) throws -> Filter { try decodeFilter(must(#"{"key": "title", "match": {"text": "\#(query)"}}"#)) }
+        func check(_ filter: Filter, _ json: String) throws -> Bool {
+            filter.matches(id: .number(1), payload: try payload(json), tokenizedKeys: [PayloadPath("title")!])
+        }
         #expect(try check(text("swift"), #"{"title": "Intro to Swift"}"#))
         #expect(try check(text("SWIFT intro"), #"{"title": "Intro to Swift"}"#))
         #expect(try !check(text("Swi"), #"{"title": "Intro to Swift"}"#))
@@ -77,6 +80,22 @@ struct FilterEvaluationTests {
         #expect(try check(text("swing"), #"{"title": ["x", "Swing"]}"#))
         #expect(try !check(text("intro swift"), #"{"title": ["intro", "swift"]}"#))  // not across values
         #expect(try !check(text("3"), #"{"title": 3}"#))
+    }
+
+    @Test("match text without a text index: the query is a substring of one string value, as Qdrant's value checker")
+    func textSubstring() throws {
+        func text(_ query: String) -> String { must(#"{"key": "title", "match": {"text": "\#(query)"}}"#) }
+        #expect(try check(text("Swift"), #"{"title": "Intro to Swift"}"#))
+        #expect(try check(text("to Sw"), #"{"title": "Intro to Swift"}"#))
+        #expect(try !check(text("swift"), #"{"title": "Intro to Swift"}"#))  // bytes, case kept
+        #expect(try !check(text("Intro Swift"), #"{"title": "Intro to Swift"}"#))
+        #expect(try check(text("fly"), #"{"title": "dragonfly"}"#))
+        #expect(try check(text(""), #"{"title": "anything"}"#))  // "" is in every string
+        #expect(try check(text("é"), #"{"title": "café"}"#))
+        #expect(try check(text("ing"), #"{"title": ["x", "Swing"]}"#))
+        #expect(try !check(text("x Swing"), #"{"title": ["x", "Swing"]}"#))  // not across values
+        #expect(try !check(text("3"), #"{"title": 3}"#))
+        #expect(try !check(text("a"), #"{}"#))
     }
 
     @Test("range compares every number as a double; float bounds on integer payloads")
@@ -189,13 +208,22 @@ struct FilterEvaluationTests {
         #expect(TextTokenizer.tokens(of: "İstanbul, Köln") == ["i\u{307}stanbul", "köln"])
     }
 
-    @Test("match text_any: some query token is a token of one string value")
+    @Test("match text_any: with a text index some query token is a token of one string value; without, some word is a substring")
     func textAny() throws {
         func any(_ query: String) -> String { must(#"{"key": "title", "match": {"text_any": "\#(query)"}}"#) }
-        #expect(try check(any("cheese burger"), #"{"title": "Burgers and Fries"}"#) == false)
-        #expect(try check(any("cheese fries"), #"{"title": "Burgers and Fries"}"#))
-        #expect(try check(any("FRIES"), #"{"title": ["x", "burgers and fries"]}"#))
+        func tokenized(_ filter: String, _ json: String) throws -> Bool {
+            try decodeFilter(filter).matches(id: .number(1), payload: try payload(json), tokenizedKeys: [PayloadPath("title")!])
+        }
+        #expect(try tokenized(any("cheese burger"), #"{"title": "Burgers and Fries"}"#) == false)
+        #expect(try tokenized(any("cheese fries"), #"{"title": "Burgers and Fries"}"#))
+        #expect(try tokenized(any("FRIES"), #"{"title": ["x", "burgers and fries"]}"#))
+        #expect(try !tokenized(any(""), #"{"title": "fries"}"#))
+        // Unindexed: whitespace-separated words as substrings, case kept.
+        #expect(try check(any("cheese Burger"), #"{"title": "Burgers and Fries"}"#))
+        #expect(try !check(any("cheese fries"), #"{"title": "Burgers and Fries"}"#))
+        #expect(try check(any("rabbit fly"), #"{"title": "ant dragonfly"}"#))
         #expect(try !check(any(""), #"{"title": "fries"}"#))
+        #expect(try !check(any("  "), #"{"title": "fries"}"#))
         #expect(try !check(any("fries"), #"{"title": 5}"#))
         #expect(try !check(any("fries"), #"{}"#))
         let filter = try decodeFilter(any("a b"))

@@ -157,10 +157,12 @@ public enum Match: Hashable, Sendable {
     case any(MatchList)
     /// Some value is not listed (values of another type, bools, objects count as not listed; `null` never does).
     case except(MatchList)
-    /// Full-text: every token of the query (see `TextTokenizer`) is a token of one string value;
-    /// a query without tokens matches nothing. Indexed or not, the answer is the same.
+    /// Full-text, as Qdrant: on a key with a text index, every token of the query (see
+    /// `TextTokenizer`) is a token of one string value (a query without tokens matches nothing);
+    /// on any other key, the query is a substring of one string value (Qdrant's value checker).
     case text(String)
-    /// Full-text: some token of the query is a token of one string value; no query token, no match.
+    /// Full-text: with a text index, some token of the query is a token of one string value (no
+    /// query token, no match); without, some whitespace-separated word of the query is a substring.
     case textAny(String)
 }
 

@@ -2,11 +2,14 @@ import JSON
 import Foundation
 
 extension Filter {
-    /// Whether a point with this id, payload and vectors passes the filter (Qdrant's semantics,
-    /// which payload indexes do not change). `hasVector(name)` tells whether the point has a vector
-    /// of that name; the default is a point without vectors, for which `has_vector` never holds.
-    public func matches(id: PointID, payload: [String: JSONValue], hasVector: (String) -> Bool = { _ in false }) -> Bool {
-        FilterEvaluator.matches(self, id: id, payload: payload, hasVector: hasVector)
+    /// Whether a point with this id, payload and vectors passes the filter (Qdrant's semantics).
+    /// `hasVector(name)` tells whether the point has a vector of that name; the default is a point
+    /// without vectors, for which `has_vector` never holds. `tokenizedKeys` are the keys with a text
+    /// index, whose `match.text` / `match.text_any` compare tokens; elsewhere they compare substrings,
+    /// as Qdrant's server does (see `Match.text`).
+    public func matches(id: PointID, payload: [String: JSONValue], hasVector: (String) -> Bool = { _ in false },
+                        tokenizedKeys: Set<PayloadPath> = []) -> Bool {
+        FilterEvaluator.matches(self, id: id, payload: payload, hasVector: hasVector, tokenized: tokenizedKeys)
     }
 }
 
@@ -14,31 +17,33 @@ extension Filter {
 /// qdrant-client 1.20's local mode reproduces it).
 enum FilterEvaluator {
     /// `id` is nil inside `nested` objects, where `has_id` never matches (nor `has_vector`).
-    static func matches(_ filter: Filter, id: PointID?, payload: [String: JSONValue], hasVector: (String) -> Bool) -> Bool {
+    static func matches(_ filter: Filter, id: PointID?, payload: [String: JSONValue], hasVector: (String) -> Bool,
+                        tokenized: Set<PayloadPath>) -> Bool {
         if let should = filter.should, !should.isEmpty,
-           !should.contains(where: { matches($0, id: id, payload: payload, hasVector: hasVector) }) {
+           !should.contains(where: { matches($0, id: id, payload: payload, hasVector: hasVector, tokenized: tokenized) }) {
             return false
         }
         if let minShould = filter.minShould {
             var remaining = minShould.minCount
             for condition in minShould.conditions where remaining > 0 {
-                if matches(condition, id: id, payload: payload, hasVector: hasVector) { remaining -= 1 }
+                if matches(condition, id: id, payload: payload, hasVector: hasVector, tokenized: tokenized) { remaining -= 1 }
             }
             if remaining > 0 { return false }
         }
-        if let must = filter.must, !must.allSatisfy({ matches($0, id: id, payload: payload, hasVector: hasVector) }) {
+        if let must = filter.must, !must.allSatisfy({ matches($0, id: id, payload: payload, hasVector: hasVector, tokenized: tokenized) }) {
             return false
         }
-        if let mustNot = filter.mustNot, mustNot.contains(where: { matches($0, id: id, payload: payload, hasVector: hasVector) }) {
+        if let mustNot = filter.mustNot, mustNot.contains(where: { matches($0, id: id, payload: payload, hasVector: hasVector, tokenized: tokenized) }) {
             return false
         }
         return true
     }
 
-    static func matches(_ condition: Condition, id: PointID?, payload: [String: JSONValue], hasVector: (String) -> Bool) -> Bool {
+    static func matches(_ condition: Condition, id: PointID?, payload: [String: JSONValue], hasVector: (String) -> Bool,
+                        tokenized: Set<PayloadPath>) -> Bool {
         switch condition {
         case .field(let field):
-            return matches(field, payload: payload)
+            return matches(field, payload: payload, tokenized: tokenized.contains(field.key))
         case .isEmpty(let key):
             var empty = true
             key.forEachValue(in: payload) { value in
@@ -60,31 +65,31 @@ enum FilterEvaluator {
         case .nested(let nested):
             var found = false
             nested.key.withTrailingEveryElement.forEachValue(in: payload) { value in
-                if !found, case .object(let object) = value, matches(nested.filter, id: nil, payload: object, hasVector: { _ in false }) {
+                if !found, case .object(let object) = value, matches(nested.filter, id: nil, payload: object, hasVector: { _ in false }, tokenized: []) {
                     found = true
                 }
             }
             return found
         case .filter(let inner):
-            return matches(inner, id: id, payload: payload, hasVector: hasVector)
+            return matches(inner, id: id, payload: payload, hasVector: hasVector, tokenized: tokenized)
         case .hasVector(let name):
             return id != nil && hasVector(name)
         }
     }
 
-    static func matches(_ field: FieldCondition, payload: [String: JSONValue]) -> Bool {
+    static func matches(_ field: FieldCondition, payload: [String: JSONValue], tokenized: Bool = false) -> Bool {
         var sawValue = false
         var matched = false
         field.key.forEachValue(in: payload) { value in
             sawValue = true
-            if !matched && Self.check(field.predicate, value) { matched = true }
+            if !matched && Self.check(field.predicate, value, tokenized: tokenized) { matched = true }
         }
         if !sawValue, case .valuesCount(let count) = field.predicate { return count.contains(0) }
         return matched
     }
 
     /// One resolved value: an array matches when any element does (one level, as Qdrant).
-    static func check(_ predicate: FieldPredicate, _ value: JSONValue) -> Bool {
+    static func check(_ predicate: FieldPredicate, _ value: JSONValue, tokenized: Bool = false) -> Bool {
         switch predicate {
         case .valuesCount(let count):
             switch value {
@@ -93,8 +98,8 @@ enum FilterEvaluator {
             default: return count.contains(1)
             }
         case .match(let match):
-            if case .array(let elements) = value { return elements.contains { check(match, $0) } }
-            return check(match, value)
+            if case .array(let elements) = value { return elements.contains { check(match, $0, tokenized: tokenized) } }
+            return check(match, value, tokenized: tokenized)
         case .range(let range):
             if case .array(let elements) = value { return elements.contains { $0.numberValue.map(range.contains) ?? false } }
             return value.numberValue.map(range.contains) ?? false
@@ -110,7 +115,7 @@ enum FilterEvaluator {
     }
 
     /// One scalar (or, for `except`, an array nested inside an array, which counts as not listed).
-    static func check(_ match: Match, _ value: JSONValue) -> Bool {
+    static func check(_ match: Match, _ value: JSONValue, tokenized: Bool = false) -> Bool {
         switch match {
         case .value(.keyword(let s)):
             if case .string(let v) = value { return v == s }
@@ -135,6 +140,14 @@ enum FilterEvaluator {
                 return !listed.contains(v)
             default: return true
             }
+        case .text(let text) where !tokenized:
+            // Qdrant's value checker: the query as a substring of the string (bytes; "" is in every string).
+            guard case .string(let v) = value else { return false }
+            return Self.contains(v, text)
+        case .textAny(let text) where !tokenized:
+            // Some whitespace-separated word of the query is a substring of the string.
+            guard case .string(let v) = value else { return false }
+            return text.split(whereSeparator: \.isWhitespace).contains { Self.contains(v, String($0)) }
         case .text(let text):
             // Every query token is a token of this one string (qdrant#10341); no token, no match.
             guard case .string(let v) = value else { return false }
@@ -148,6 +161,24 @@ enum FilterEvaluator {
             guard !wanted.isEmpty else { return false }
             let have = Set(TextTokenizer.tokens(of: v))
             return wanted.contains(where: have.contains)
+        }
+    }
+}
+
+extension FilterEvaluator {
+    /// Whether `needle`'s UTF-8 bytes occur in `haystack`'s (Rust's `str::contains`).
+    static func contains(_ haystack: String, _ needle: String) -> Bool {
+        var haystack = haystack, needle = needle
+        return needle.withUTF8 { n in
+            guard let nBase = n.baseAddress, n.count > 0 else { return true }
+            return haystack.withUTF8 { h in
+                guard let hBase = h.baseAddress, h.count >= n.count else { return false }
+                let first = nBase.pointee
+                for start in 0...(h.count - n.count) where hBase[start] == first {
+                    if memcmp(hBase + start, nBase, n.count) == 0 { return true }
+                }
+                return false
+            }
         }
     }
 }

@@ -63,6 +63,11 @@ public final class PayloadIndexSet {
         PayloadPath(field).flatMap { indexes[$0]?.type }
     }
 
+    /// Keys with a text index: their `match.text` / `text_any` compare tokens (see `Match.text`).
+    public var tokenizedKeys: Set<PayloadPath> {
+        Set(indexes.values.filter { $0.type == .text }.map(\.path))
+    }
+
     /// Brings every index up to date with point `id`'s payload (nil when the point was deleted).
     public func update(id: UInt32, payload: [String: JSONValue]?) {
         for index in indexes.values { index.update(id: id, payload: payload) }
@@ -78,7 +83,7 @@ public final class PayloadIndexSet {
     /// external id and payload, or nil for a missing point). With no usable index this is a full
     /// scan over `liveIDs`. `resolveID` (external → internal id) lets `has_id` use no payloads;
     /// `hasVector(name, id)` tells whether a point has a vector of that name (without it, no point has).
-    /// The result is exactly the points for which `filter.matches` holds, with or without indexes.
+    /// The result is exactly the points for which `filter.matches` holds (with `tokenizedKeys`).
     /// The result has `capacity`; live ids at or past it are left out.
     public func allowList(
         for filter: Filter,
@@ -99,9 +104,10 @@ public final class PayloadIndexSet {
         candidates.formIntersection(live)
         if plan.exact { return candidates }
         var result = AllowList(capacity: capacity)
+        let tokenized = tokenizedKeys
         for id in candidates.ids {
             if let (pointID, payload) = payloadOf(id),
-               filter.matches(id: pointID, payload: payload, hasVector: { name in hasVector?(name, id) ?? false }) {
+               filter.matches(id: pointID, payload: payload, hasVector: { name in hasVector?(name, id) ?? false }, tokenizedKeys: tokenized) {
                 result.insert(id)
             }
         }
