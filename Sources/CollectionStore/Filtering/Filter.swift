@@ -97,7 +97,8 @@ public struct NestedCondition: Hashable, Sendable {
 /// A predicate on the values one payload key resolves to.
 ///
 /// For `match` and `range` the condition holds when any value matches; a value that is an array
-/// matches when any of its elements does. A missing key never matches (`valuesCount` counts it as 0).
+/// matches when any of its elements does. A missing key never matches, not even `valuesCount` with a bound
+/// that admits 0 (as Qdrant's server: an absent key is not an empty one; a `null` value counts 0).
 public struct FieldCondition: Hashable, Sendable {
     public var key: PayloadPath
     public var predicate: FieldPredicate
@@ -210,7 +211,8 @@ public struct NumberRange: Hashable, Sendable {
     }
 }
 
-/// `values_count`: bounds on how many values a key holds (an array counts its elements, `null` 0, a scalar 1).
+/// `values_count`: bounds on how many values a key holds (an array counts its elements, `null` 0, a scalar 1;
+/// a missing key matches no bound).
 public struct ValuesCount: Hashable, Sendable {
     public var gt: Int?
     public var gte: Int?

@@ -84,7 +84,6 @@ enum FilterEvaluator {
             sawValue = true
             if !matched && Self.check(field.predicate, value, tokenized: tokenized) { matched = true }
         }
-        if !sawValue, case .valuesCount(let count) = field.predicate { return count.contains(0) }
         return matched
     }
 
