@@ -31,6 +31,8 @@ public struct PointRecord: Sendable, Equatable {
     public var payload: [String: JSONValue]?
     /// Present only when requested.
     public var vectors: [String: VectorValue]?
+    /// The value the point was ordered by (queries with `order_by`).
+    public var orderValue: OrderValue? = nil
 }
 
 /// Which payload keys a read returns (`with_payload`).

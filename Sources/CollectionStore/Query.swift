@@ -30,6 +30,13 @@ public enum QueryInput: Sendable, Equatable {
     case context([ContextPair])
     /// `nearest` (a vector or a point id) re-ranked for diversity by maximal marginal relevance.
     indirect case diverse(QueryInput, MaximalMarginalRelevance)
+    /// Points (or the prefetch candidates) ordered by a payload value, as an ordered scroll; each
+    /// scores 1 and carries the value it was ordered by. `score_threshold` does not apply.
+    case orderBy(ScrollOrder)
+    /// Points (or the prefetch candidates) in random order, each scoring 1.
+    case sample
+    /// The prefetch candidates re-scored by a formula, highest first.
+    case formula(ScoreFormula)
 }
 
 /// `mmr` of a nearest query: from the `candidates` nearest points, pick greedily the one that
@@ -136,13 +143,26 @@ extension VectorCollection {
         let rootAllowed = try CollectionMetrics.stage(.filter) { try allowList(for: request.filter) }
         let ranked = try run(request, depth: 0, inherited: rootAllowed, limit: request.limit + request.offset)
         let window = Array(ranked.hits.dropFirst(request.offset).prefix(request.limit))
-        let items: [(UInt32, LivePoint, Float?)] = stateLock.withSharedLock {
-            window.compactMap { hit in
+        let windowValues: [OrderValue?] = ranked.orderValues.map { Array($0.dropFirst(request.offset).prefix(request.limit)) }
+            ?? Array(repeating: nil, count: window.count)
+        let kept: [(iid: UInt32, point: LivePoint, score: Float?, value: OrderValue?)] = stateLock.withSharedLock {
+            zip(window, windowValues).compactMap { hit, value in
                 guard Int(hit.id) < state.points.count, let point = state.points[Int(hit.id)] else { return nil }
-                return (hit.id, point, hit.score)
+                return (hit.id, point, hit.score, value)
             }
         }
-        return try CollectionMetrics.stage(.fetch) { try records(items, withPayload: request.withPayload, withVector: request.withVector) }
+        var out = try CollectionMetrics.stage(.fetch) {
+            try records(kept.map { ($0.iid, $0.point, $0.score) }, withPayload: request.withPayload, withVector: request.withVector)
+        }
+        if ranked.orderValues != nil {
+            // `records` keeps the order and drops only points deleted since: match the survivors back.
+            var r = 0
+            for entry in kept where r < out.count && out[r].id == entry.point.id {
+                out[r].orderValue = entry.value
+                r += 1
+            }
+        }
+        return out
     }
 
     /// Bounds a query's prefetch tree: at most `maxPrefetches` nodes, each limit within `maxQueryLimit`.
@@ -164,6 +184,11 @@ extension VectorCollection {
     struct Ranked {
         var hits: [SearchHit]
         var higherIsBetter: Bool
+        /// For `order_by`: the value each hit was ordered by, parallel to `hits` (a point holding
+        /// several values appears once per value).
+        var orderValues: [OrderValue]? = nil
+        /// Whether `score_threshold` cuts this list (not for order_by and sample: every score is 1).
+        var thresholdApplies = true
     }
 
     private func run(_ request: QueryRequest, depth: Int, inherited: AllowList?, limit: Int) throws -> Ranked {
@@ -174,8 +199,18 @@ extension VectorCollection {
         }
         var ranked: Ranked
         if request.prefetch.isEmpty {
-            guard let query = request.query else { throw CollectionError.invalid("a prefetch needs a query") }
-            ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: request.exact, allowed: allowed, lookup: request.lookupFrom)
+            switch request.query {
+            case nil:
+                throw CollectionError.invalid("a prefetch needs a query")
+            case .orderBy(let order)?:
+                ranked = try ordered(by: order, among: allowed, limit: limit)
+            case .sample?:
+                ranked = sampled(among: allowed, limit: limit)
+            case .formula?:
+                throw CollectionError.invalid("cannot apply Formula without prefetches")
+            case let query?:
+                ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: request.exact, allowed: allowed, lookup: request.lookupFrom)
+            }
         } else {
             let lists = try request.prefetch.map { prefetch in
                 try run(prefetch, depth: depth + 1, inherited: allowed, limit: max(prefetch.limit, 1))
@@ -183,20 +218,82 @@ extension VectorCollection {
             switch request.query {
             case .fusion(let method)?:
                 ranked = Ranked(hits: try CollectionMetrics.stage(.fusion) { try fuse(lists, method: method, limit: limit) }, higherIsBetter: true)
+            case .orderBy(let order)?:
+                ranked = try ordered(by: order, among: candidates(of: lists), limit: limit)
+            case .sample?:
+                ranked = sampled(among: candidates(of: lists), limit: limit)
+            case .formula(let formula)?:
+                ranked = try rescore(lists, by: formula, limit: limit)
             case let query?:
                 // Re-rank the union of the prefetch candidates by the root query.
-                var candidates = AllowList(capacity: stateLock.withSharedLock { state.points.count })
-                for list in lists { for hit in list.hits where Int(hit.id) < candidates.capacity { candidates.insert(hit.id) } }
-                ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: true, allowed: candidates, lookup: request.lookupFrom)
+                ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: true, allowed: candidates(of: lists), lookup: request.lookupFrom)
             case nil:
                 ranked = lists[0]
             }
         }
-        if let threshold = request.scoreThreshold {
+        if let threshold = request.scoreThreshold, ranked.thresholdApplies {
             ranked.hits.removeAll { ranked.higherIsBetter ? $0.score < threshold : $0.score > threshold }
         }
         ranked.hits = Array(ranked.hits.prefix(limit))
+        ranked.orderValues = ranked.orderValues.map { Array($0.prefix(limit)) }
         return ranked
+    }
+
+    /// The union of the prefetch results, as an allow-list.
+    private func candidates(of lists: [Ranked]) -> AllowList {
+        var candidates = AllowList(capacity: stateLock.withSharedLock { state.points.count })
+        for list in lists { for hit in list.hits where Int(hit.id) < candidates.capacity { candidates.insert(hit.id) } }
+        return candidates
+    }
+
+    /// `order_by` as a query: the allowed points by their values at the key (see `orderedRows`), scoring 1.
+    private func ordered(by order: ScrollOrder, among allowed: AllowList?, limit: Int) throws -> Ranked {
+        let rows = try orderedRows(order, allowed: allowed, limit: limit)
+        return Ranked(hits: rows.map { SearchHit(id: $0.iid, score: 1) }, higherIsBetter: true,
+                      orderValues: rows.map(\.value), thresholdApplies: false)
+    }
+
+    /// `sample: random`: `limit` of the allowed points drawn uniformly without replacement, scoring 1.
+    private func sampled(among allowed: AllowList?, limit: Int) -> Ranked {
+        var pool: [UInt32] = stateLock.withSharedLock {
+            if let allowed { return allowed.ids.filter { Int($0) < state.points.count && state.points[Int($0)] != nil } }
+            return state.live.ids
+        }
+        // A partial Fisher–Yates shuffle: the first `take` slots end up a uniform sample.
+        let take = min(limit, pool.count)
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<take { pool.swapAt(i, Int.random(in: i..<pool.count, using: &rng)) }
+        return Ranked(hits: pool.prefix(take).map { SearchHit(id: $0, score: 1) }, higherIsBetter: true, thresholdApplies: false)
+    }
+
+    /// `formula`: every prefetch candidate scored by the formula, highest first (ties by internal id).
+    private func rescore(_ lists: [Ranked], by formula: ScoreFormula, limit: Int) throws -> Ranked {
+        try formula.validate()
+        let scoreMaps: [[UInt32: Float]] = lists.map { list in
+            // A point listed twice in one prefetch (order_by over several values) keeps its first score.
+            Dictionary(list.hits.map { ($0.id, $0.score) }, uniquingKeysWith: { first, _ in first })
+        }
+        let ids = candidates(of: lists).ids
+        let tokenized = payloadIndexes.tokenizedKeys
+        let inputs: [(UInt32, PointID, [String: JSONValue])] = stateLock.withSharedLock {
+            ids.compactMap { iid in
+                guard Int(iid) < state.points.count, let point = state.points[Int(iid)] else { return nil }
+                return (iid, point.id, point.payload)
+            }
+        }
+        var scored: [SearchHit] = []
+        scored.reserveCapacity(inputs.count)
+        for (iid, id, payload) in inputs {
+            let input = FormulaInput(
+                id: id, payload: payload, scores: scoreMaps.map { $0[iid] },
+                hasVector: { [dense, sparse, multi] name in
+                    dense[name]?.contains(id: iid) ?? sparse[name]?.contains(id: iid) ?? multi[name]?.contains(id: iid) ?? false
+                },
+                tokenizedKeys: tokenized)
+            scored.append(SearchHit(id: iid, score: try formula.score(input)))
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
+        return Ranked(hits: Array(scored.prefix(limit)), higherIsBetter: true)
     }
 
     private func nearest(_ query: QueryInput, using vectorName: String, limit: Int, ef: Int?, exact: Bool, allowed: AllowList?,
@@ -269,6 +366,8 @@ extension VectorCollection {
             return candidates
         case .fusion:
             throw CollectionError.invalid("fusion needs prefetches to fuse")
+        case .orderBy, .sample, .formula:
+            throw CollectionError.invalid("order_by, sample and formula cannot be the query of mmr or a vector re-ranking")
         }
         if let index = multi[vectorName], let vectorConfig = engineConfig.vectors[vectorName] {
             // A plain vector asks as a multivector of one row.

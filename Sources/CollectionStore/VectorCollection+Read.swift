@@ -181,8 +181,21 @@ extension VectorCollection {
     /// from the last value seen.
     public func scroll(orderedBy order: ScrollOrder, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> [(record: PointRecord, value: OrderValue)] {
         guard limit >= 1 else { throw CollectionError.validation("limit: value \(limit) invalid, must be 1 or larger") }
+        let page = try orderedRows(order, allowed: try allowList(for: filter), limit: limit)
+        let records = try self.records(page.map { ($0.iid, $0.point, nil) }, withPayload: withPayload, withVector: withVector)
+        // `records` drops points deleted since; match the survivors back to their order values.
+        var out: [(record: PointRecord, value: OrderValue)] = []
+        var r = 0
+        for row in page where r < records.count {
+            if records[r].id == row.point.id { out.append((records[r], row.value)); r += 1 }
+        }
+        return out
+    }
+
+    /// The first `limit` (value, point) rows of the allowed points (nil: all) ordered by their values
+    /// at `order.key`: a point once per distinct number or datetime it holds there, ties in insertion order.
+    func orderedRows(_ order: ScrollOrder, allowed: AllowList?, limit: Int) throws -> [(value: OrderValue, iid: UInt32, point: LivePoint)] {
         guard let path = PayloadPath(order.key) else { throw CollectionError.invalid("order_by.key: `\(order.key)` is not a valid payload key") }
-        let allowed = try allowList(for: filter)
         var rows: [(value: OrderValue, iid: UInt32, point: LivePoint)] = []
         stateLock.withSharedLock {
             for (iid, point) in state.points.enumerated() {
@@ -205,14 +218,6 @@ extension VectorCollection {
             if x != y { return order.descending ? x > y : x < y }
             return a.iid < b.iid
         }
-        let page = Array(rows.prefix(limit))
-        let records = try self.records(page.map { ($0.iid, $0.point, nil) }, withPayload: withPayload, withVector: withVector)
-        // `records` drops points deleted since; match the survivors back to their order values.
-        var out: [(record: PointRecord, value: OrderValue)] = []
-        var r = 0
-        for row in page where r < records.count {
-            if records[r].id == row.point.id { out.append((records[r], row.value)); r += 1 }
-        }
-        return out
+        return Array(rows.prefix(limit))
     }
 }

@@ -256,7 +256,14 @@ enum OpenAPIDocument {
                     "strategy": ["type": "string", "enum": ["average_vector", "best_score", "sum_scores"]],
                 ])], required: ["recommend"]),
                 object(["discover": object(["target": ref("Example"), "context": array(ref("ContextPair"))], required: ["target"])], required: ["discover"]),
-                object(["context": array(ref("ContextPair"))], required: ["context"])
+                object(["context": array(ref("ContextPair"))], required: ["context"]),
+                object(["nearest": oneOf(array(number), ref("SparseVector"), ref("ExtendedPointId")),
+                        "mmr": object(["diversity": number, "candidates_limit": integer(1, 1000)])], required: ["nearest", "mmr"]),
+                object(["order_by": oneOf(string, object(["key": string, "direction": ["type": "string", "enum": ["asc", "desc"]],
+                                                         "start_from": oneOf(number, string)], required: ["key"]))], required: ["order_by"]),
+                object(["sample": ["type": "string", "enum": ["random"]]], required: ["sample"]),
+                object(["formula": ["description": "a number, a variable ($score, $score[i] or a payload key), a condition, or one of mult, sum, neg, abs, div, sqrt, pow, exp, log10, ln, geo_distance, datetime, datetime_key, lin_decay, exp_decay, gauss_decay"],
+                        "defaults": ["type": "object"]], required: ["formula"])
             ),
             "Example": oneOf(array(number), ref("SparseVector"), ref("ExtendedPointId")),
             "ContextPair": object(["positive": ref("Example"), "negative": ref("Example")], required: ["positive", "negative"]),

@@ -118,7 +118,7 @@ struct QdrantAPI: Sendable {
         }
         if let payload = point.payload { fields.append(("payload", .json(.object(payload)))) }
         if let vectors = point.vectors { fields.append(("vector", QdrantWire.wire(vectors, unnamed: collection.hasUnnamedVector))) }
-        if let orderValue { fields.append(("order_value", QdrantWire.wire(orderValue))) }
+        if let orderValue = orderValue ?? point.orderValue { fields.append(("order_value", QdrantWire.wire(orderValue))) }
         return .object(fields)
     }
 }

@@ -292,7 +292,18 @@ enum QdrantWire {
                 if case .array(let items)? = options["weights"] { weights = try items.map { try float($0, "\(field).rrf.weights") } }
                 return .fusion(.rrf(k: k, weights: weights))
             }
-            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, recommend, discover, context, fusion, rrf, a vector or a point id)")
+            if let order = fields["order_by"] {
+                guard let order = try orderBy(order) else { throw QdrantError.format("\(field).order_by: expected a key or {key, direction, start_from}") }
+                return .orderBy(order)
+            }
+            if let sample = fields["sample"] {
+                guard sample == .string("random") else { throw QdrantError.format("\(field).sample: expected \"random\"") }
+                return .sample
+            }
+            if let formula = fields["formula"] {
+                return .formula(try scoreFormula(formula, defaults: fields["defaults"], "\(field).formula"))
+            }
+            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, recommend, discover, context, order_by, sample, formula, fusion, rrf, a vector or a point id)")
         default:
             throw QdrantError.format("\(field): expected a query")
         }
