@@ -201,7 +201,8 @@ extension VectorCollection {
         if request.prefetch.isEmpty {
             switch request.query {
             case nil:
-                throw CollectionError.invalid("a prefetch needs a query")
+                // A prefetch without a query: its filter's points in id order, as a scroll.
+                ranked = try inIDOrder(among: allowed, limit: limit)
             case .orderBy(let order)?:
                 ranked = try ordered(by: order, among: allowed, limit: limit)
             case .sample?:
@@ -237,6 +238,24 @@ extension VectorCollection {
         ranked.hits = Array(ranked.hits.prefix(limit))
         ranked.orderValues = ranked.orderValues.map { Array($0.prefix(limit)) }
         return ranked
+    }
+
+    /// The allowed points (nil: all) in id order, as a scroll, scoring 1.
+    private func inIDOrder(among allowed: AllowList?, limit: Int) throws -> Ranked {
+        var hits: [SearchHit] = []
+        let prefix = Keys.prefix(cid)
+        try environment.read { txn in
+            try tables.ids.withCursor(in: txn) { cursor in
+                var entry = try cursor.seek(atOrAfterBytes: prefix)
+                while let current = entry, hits.count < limit, cursor.currentKeyBytes.starts(with: prefix) {
+                    let iid = current.1
+                    let live = stateLock.withSharedLock { state.points.indices.contains(Int(iid)) && state.points[Int(iid)] != nil }
+                    if live, allowed?.allows(iid) ?? true { hits.append(SearchHit(id: iid, score: 1)) }
+                    entry = try cursor.next()
+                }
+            }
+        }
+        return Ranked(hits: hits, higherIsBetter: true, thresholdApplies: false)
     }
 
     /// The union of the prefetch results, as an allow-list.

@@ -141,6 +141,11 @@ struct ScoringQueryTests {
                 {"prefetch":{"query":[1,0],"limit":1},"query":{"formula":{"sum":[{"pow":{"base":{"sqrt":{"abs":-4}},"exponent":3}},{"ln":2.718281828459045},{"log10":100},{"neg":{"exp":0}}]}}}
                 """)
             #expect(abs(scores(arithmetic)[0] - 10) < 1e-5)
+            // A prefetch without a query is its filter's points in id order, scoring 1 (as a scroll).
+            let scrolled = try await points(client, #"{"prefetch":{"filter":{"must":[{"key":"tag","match":{"value":"a"}}]},"limit":5},"query":{"formula":{"sum":["$score","n"]}}}"#)
+            #expect(ids(scrolled) == [3, 1] && scores(scrolled) == [6, 4])
+            let firstTwo = try await points(client, #"{"prefetch":{"limit":2},"query":{"formula":"$score"}}"#)
+            #expect(ids(firstTwo) == [1, 2] && scores(firstTwo) == [1, 1])
             // score_threshold cuts formula scores.
             let cut = try await points(client, #"{"prefetch":{"query":[1,0],"limit":3},"query":{"formula":"$score"},"score_threshold":0.8}"#)
             #expect(ids(cut) == [1, 2])
