@@ -51,6 +51,15 @@ enum ExampleScoring: Equatable {
     case sumScores(positives: Int)
     case discover
     case context
+    /// Relevance feedback: similarities are [target, feedback examples…].
+    case naiveFeedback(a: Float, pairs: [FeedbackPair])
+
+    /// A weighted pair of feedback examples (indices into the feedback list).
+    struct FeedbackPair: Equatable {
+        var positive: Int
+        var negative: Int
+        var weight: Float
+    }
 
     static func fastSigmoid(_ x: Float) -> Float { x.isNaN || x.isInfinite ? x : x / (1 + abs(x)) }
     static func scaledSigmoid(_ x: Float) -> Float { 0.5 * (fastSigmoid(x) + 1) }
@@ -85,6 +94,11 @@ enum ExampleScoring: Equatable {
                 i += 2
             }
             return sum
+        case .naiveFeedback(let a, let pairs):
+            guard let target = similarities.first else { return 0 }
+            var score = a * target
+            for pair in pairs { score += pair.weight * (similarities[1 + pair.positive] - similarities[1 + pair.negative]) }
+            return score
         }
     }
 

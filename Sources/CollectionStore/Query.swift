@@ -37,6 +37,53 @@ public enum QueryInput: Sendable, Equatable {
     case sample
     /// The prefetch candidates re-scored by a formula, highest first.
     case formula(ScoreFormula)
+    /// Qdrant's relevance feedback (naive strategy): similarity to the target, moved towards the
+    /// examples scored higher and away from those scored lower (see `RelevanceFeedback`).
+    case relevanceFeedback(RelevanceFeedback)
+}
+
+/// `relevance_feedback` with the `naive` strategy: a point scores
+/// a · sim(target, x) + Σ c · (sᵢ − sⱼ)^b · (sim(eᵢ, x) − sim(eⱼ, x)) over every ordered pair of
+/// feedback examples whose scores differ (sᵢ > sⱼ). Examples given by id are left out of the results.
+public struct RelevanceFeedback: Sendable, Equatable {
+    public struct Item: Sendable, Equatable {
+        public var example: RecommendExample
+        public var score: Float
+        public init(example: RecommendExample, score: Float) {
+            self.example = example
+            self.score = score
+        }
+    }
+
+    public var target: RecommendExample
+    public var feedback: [Item]
+    public var a: Float
+    public var b: Float
+    public var c: Float
+
+    /// The most feedback examples (every ordered pair of them is a term).
+    public static let maxFeedback = 100
+
+    public init(target: RecommendExample, feedback: [Item], a: Float, b: Float, c: Float) {
+        self.target = target
+        self.feedback = feedback
+        self.a = a
+        self.b = b
+        self.c = c
+    }
+
+    /// The weighted pairs, as indices into `feedback`.
+    var pairs: [ExampleScoring.FeedbackPair] {
+        var pairs: [ExampleScoring.FeedbackPair] = []
+        for (i, better) in feedback.enumerated() {
+            for (j, worse) in feedback.enumerated() where i != j {
+                let confidence = better.score - worse.score
+                guard confidence > 0 else { continue }
+                pairs.append(.init(positive: i, negative: j, weight: Foundation.pow(confidence, b) * c))
+            }
+        }
+        return pairs
+    }
 }
 
 /// `mmr` of a nearest query: from the `candidates` nearest points, pick greedily the one that
@@ -141,9 +188,11 @@ extension VectorCollection {
             return Array(page.points.dropFirst(request.offset)).map { var p = $0; p.score = 1; return p }
         }
         let rootAllowed = try CollectionMetrics.stage(.filter) { try allowList(for: request.filter) }
-        let ranked = try run(request, depth: 0, inherited: rootAllowed, limit: request.limit + request.offset)
-        let window = Array(ranked.hits.dropFirst(request.offset).prefix(request.limit))
-        let windowValues: [OrderValue?] = ranked.orderValues.map { Array($0.dropFirst(request.offset).prefix(request.limit)) }
+        // A random sample has no order to skip into: Qdrant ignores its offset.
+        let offset = request.query == .sample ? 0 : request.offset
+        let ranked = try run(request, depth: 0, inherited: rootAllowed, limit: request.limit + offset)
+        let window = Array(ranked.hits.dropFirst(offset).prefix(request.limit))
+        let windowValues: [OrderValue?] = ranked.orderValues.map { Array($0.dropFirst(offset).prefix(request.limit)) }
             ?? Array(repeating: nil, count: window.count)
         let kept: [(iid: UInt32, point: LivePoint, score: Float?, value: OrderValue?)] = stateLock.withSharedLock {
             zip(window, windowValues).compactMap { hit, value in
@@ -385,6 +434,17 @@ extension VectorCollection {
             return candidates
         case .fusion:
             throw CollectionError.invalid("fusion needs prefetches to fuse")
+        case .relevanceFeedback(let query):
+            guard query.feedback.count <= RelevanceFeedback.maxFeedback else {
+                throw CollectionError.validation("relevance_feedback.feedback: at most \(RelevanceFeedback.maxFeedback) examples")
+            }
+            guard [query.a, query.b, query.c].allSatisfy(\.isFinite) else {
+                throw CollectionError.invalid("relevance_feedback.strategy.naive: a, b and c must be finite numbers")
+            }
+            var examples = ExampleResolver(collection: self, vectorName: vectorName, lookup: lookup)
+            let vectors = try [examples.vector(query.target)] + query.feedback.map { try examples.vector($0.example) }
+            let scoring = ExampleScoring.naiveFeedback(a: query.a, pairs: query.pairs)
+            return try scoreByExamples(vectors, scoring: scoring, using: vectorName, limit: limit, allowed: allowed, excluded: examples.excluded)
         case .orderBy, .sample, .formula:
             throw CollectionError.invalid("order_by, sample and formula cannot be the query of mmr or a vector re-ranking")
         }
@@ -462,7 +522,8 @@ extension VectorCollection {
     /// Runs `request` and groups its hits by the values at `groupBy` (strings and integers; a point
     /// with several values joins each of their groups): at most `groups` groups, in the order of their
     /// best hit, each with up to `groupSize` hits. Candidates grow until enough groups are full or the
-    /// ranking is exhausted, so no group is missed for want of candidates.
+    /// ranking is exhausted, so no group is missed for want of candidates; prefetch limits grow with
+    /// them (as Qdrant's local mode lifts them), so a prefetch's own limit does not starve the groups.
     public func queryGroups(_ request: QueryRequest, groupBy: String, groupSize: Int, groups: Int) throws -> [PointGroup] {
         guard let path = PayloadPath(groupBy) else { throw CollectionError.invalid("group_by: `\(groupBy)` is not a valid payload key") }
         guard groupSize >= 1, groups >= 1 else { throw CollectionError.validation("group_size and limit must be 1 or larger") }
@@ -471,6 +532,7 @@ extension VectorCollection {
             var probe = request
             probe.limit = candidates
             probe.offset = 0
+            Self.raisePrefetchLimits(&probe.prefetch, to: candidates)
             probe.withPayload = .all
             let hits = try query(probe)
             var order: [JSONValue] = []
@@ -504,6 +566,13 @@ extension VectorCollection {
                 }
             }
             candidates = min(Self.maxGroupCandidates, candidates * 4)
+        }
+    }
+
+    private static func raisePrefetchLimits(_ prefetches: inout [QueryRequest], to limit: Int) {
+        for i in prefetches.indices {
+            prefetches[i].limit = max(prefetches[i].limit, limit)
+            raisePrefetchLimits(&prefetches[i].prefetch, to: limit)
         }
     }
 

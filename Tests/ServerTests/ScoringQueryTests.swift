@@ -73,6 +73,9 @@ struct ScoringQueryTests {
             #expect(Set(ids(filtered)) == [2, 4])
             let overPrefetch = try await points(client, #"{"prefetch":{"query":[0,1],"limit":2},"query":{"sample":"random"},"limit":10}"#)
             #expect(Set(ids(overPrefetch)) == [4, 3])
+            // The offset does not shrink a sample (Qdrant ignores it: there is no order to skip into).
+            let offset = try await points(client, #"{"query":{"sample":"random"},"limit":5,"offset":3}"#)
+            #expect(Set(ids(offset)) == [1, 2, 3, 4, 5])
             try await client.refused(.post, "/collections/c/points/query", #"{"query":{"sample":"uniform"}}"#, status: .badRequest, "random")
         }
     }
@@ -149,6 +152,48 @@ struct ScoringQueryTests {
             // score_threshold cuts formula scores.
             let cut = try await points(client, #"{"prefetch":{"query":[1,0],"limit":3},"query":{"formula":"$score"},"score_threshold":0.8}"#)
             #expect(ids(cut) == [1, 2])
+        }
+    }
+
+    @Test("grouped queries lift prefetch limits as they widen, so a small prefetch does not starve the groups")
+    func groupsOverPrefetch() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            let result = try await client.ok(.post, "/collections/c/points/query/groups",
+                                             #"{"prefetch":{"query":[1,0],"limit":1},"query":[1,0],"group_by":"tag","group_size":2,"limit":2}"#)
+            let groups = result["groups"]?.arrayValue ?? []
+            #expect(groups.map { $0["id"] } == [.string("a"), .string("b")])
+            #expect(groups.map { ids($0["hits"]?.arrayValue ?? []) } == [[1, 3], [2, 4]])
+        }
+    }
+
+    @Test("relevance feedback (naive): a·sim(target) + c·Δscore^b·(sim(better) − sim(worse)); examples by id left out")
+    func relevanceFeedback() async throws {
+        let app = try await buildApplication(testConfiguration())
+        try await app.test(.router) { client in
+            try await Self.seed(client)
+            // 4 ([0,1]) scored 0.9, the vector [1,0] scored 0.1: one pair, weight c · 0.8^b.
+            // b = 1: 0.2·x + 0.8·y → 3: 0.5, 2: 0.26; b = 2: 0.36·x + 0.64·y → 3: 0.5, 2: 0.388, 1: 0.36.
+            let body = { (b: Int) in
+                #"{"query":{"relevance_feedback":{"target":[1,0],"feedback":[{"example":4,"score":0.9},{"example":[1,0],"score":0.1}],"strategy":{"naive":{"a":1,"b":\#(b),"c":1}}}},"limit":3}"#
+            }
+            let linear = try await points(client, body(1))
+            #expect(ids(linear).prefix(2) == [3, 2] && !ids(linear).contains(4))
+            #expect(zip(scores(linear), [0.5, 0.26, 0.2]).allSatisfy { abs($0 - $1) < 1e-6 })
+            let squared = try await points(client, body(2))
+            #expect(ids(squared) == [3, 2, 1])
+            #expect(zip(scores(squared), [0.5, 0.388, 0.36]).allSatisfy { abs($0 - $1) < 1e-6 })
+            // Equal scores make no pair: only a · sim(target) is left.
+            let flat = try await points(client, #"{"query":{"relevance_feedback":{"target":[0,1],"feedback":[{"example":1,"score":0.5},{"example":2,"score":0.5}],"strategy":{"naive":{"a":2,"b":1,"c":1}}}},"limit":2}"#)
+            #expect(ids(flat) == [4, 3] && scores(flat) == [2, 1])
+            let uri = "/collections/c/points/query"
+            try await client.refused(.post, uri, #"{"query":{"relevance_feedback":{"target":[1,0],"feedback":[]}}}"#, status: .badRequest, "strategy")
+            try await client.refused(.post, uri, #"{"query":{"relevance_feedback":{"target":[1,0],"feedback":[{"example":1}],"strategy":{"naive":{"a":1,"b":1,"c":1}}}}}"#, status: .badRequest, "score")
+            try await client.refused(.post, uri, #"{"query":{"relevance_feedback":{"target":[1,0],"feedback":[],"strategy":{"naive":{"a":1,"b":1}}}}}"#, status: .badRequest, "`c`")
+            try await client.refused(.post, uri, #"{"query":{"relevance_feedback":{"feedback":[],"strategy":{"naive":{"a":1,"b":1,"c":1}}}}}"#, status: .badRequest, "target")
+            try await client.refused(.post, uri, #"{"query":{"relevance_feedback":{"target":99,"feedback":[],"strategy":{"naive":{"a":1,"b":1,"c":1}}}}}"#, status: .notFound, "99")
+            try await client.refused(.post, uri, #"{"query":{"relevance_feedback":{"target":[1,0,0],"feedback":[],"strategy":{"naive":{"a":1,"b":1,"c":1}}}}}"#, status: .badRequest, "dim")
         }
     }
 

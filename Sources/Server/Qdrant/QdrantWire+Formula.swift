@@ -13,6 +13,32 @@ extension QdrantWire {
         return ScoreFormula(expression: try scoreExpression(value, field, depth: 1), defaults: fallbacks)
     }
 
+    /// `{"target": example, "feedback": [{"example", "score"}], "strategy": {"naive": {"a", "b", "c"}}}`.
+    static func relevanceFeedback(_ fields: [String: JSONValue], _ field: String) throws -> RelevanceFeedback {
+        guard let target = fields["target"], target != .null else { throw QdrantError.format("\(field): missing field `target`") }
+        guard case .array(let items)? = fields["feedback"] else { throw QdrantError.format("\(field): missing field `feedback` (a list)") }
+        let feedback = try items.enumerated().map { n, item in
+            let entry = try object(item, "\(field).feedback[\(n)]")
+            guard let example = entry["example"], example != .null else { throw QdrantError.format("\(field).feedback[\(n)]: missing field `example`") }
+            guard let score = try entry["score"].flatMap({ $0 == .null ? nil : try float($0, "\(field).feedback[\(n)].score") }) else {
+                throw QdrantError.format("\(field).feedback[\(n)]: missing field `score`")
+            }
+            return RelevanceFeedback.Item(example: try self.example(example, "\(field).feedback[\(n)].example"), score: score)
+        }
+        guard let strategy = fields["strategy"], case .object(let kinds) = strategy, let naive = kinds["naive"] else {
+            throw QdrantError.format("\(field).strategy: expected {\"naive\": {\"a\", \"b\", \"c\"}}")
+        }
+        let params = try object(naive, "\(field).strategy.naive")
+        func coefficient(_ name: String) throws -> Float {
+            guard let value = try params[name].flatMap({ $0 == .null ? nil : try float($0, "\(field).strategy.naive.\(name)") }) else {
+                throw QdrantError.format("\(field).strategy.naive: missing field `\(name)`")
+            }
+            return value
+        }
+        return RelevanceFeedback(target: try example(target, "\(field).target"), feedback: feedback,
+                                 a: try coefficient("a"), b: try coefficient("b"), c: try coefficient("c"))
+    }
+
     /// The unary operators, by their wire names.
     private static func unary(_ name: String) -> (@Sendable (ScoreExpression) -> ScoreExpression)? {
         switch name {

@@ -300,10 +300,13 @@ enum QdrantWire {
                 guard sample == .string("random") else { throw QdrantError.format("\(field).sample: expected \"random\"") }
                 return .sample
             }
+            if let feedback = fields["relevance_feedback"] {
+                return .relevanceFeedback(try relevanceFeedback(try object(feedback, "\(field).relevance_feedback"), "\(field).relevance_feedback"))
+            }
             if let formula = fields["formula"] {
                 return .formula(try scoreFormula(formula, defaults: fields["defaults"], "\(field).formula"))
             }
-            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, recommend, discover, context, order_by, sample, formula, fusion, rrf, a vector or a point id)")
+            throw QdrantError.badRequest("\(field): unsupported query (supported: nearest, recommend, discover, context, relevance_feedback, order_by, sample, formula, fusion, rrf, a vector or a point id)")
         default:
             throw QdrantError.format("\(field): expected a query")
         }
