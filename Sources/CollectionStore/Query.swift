@@ -259,7 +259,8 @@ extension VectorCollection {
             case .formula?:
                 throw CollectionError.invalid("cannot apply Formula without prefetches")
             case let query?:
-                ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: request.exact, allowed: allowed, lookup: request.lookupFrom)
+                ranked = try nearest(query, using: request.using ?? "", limit: limit, ef: request.hnswEf, exact: request.exact, allowed: allowed,
+                                     lookup: request.lookupFrom, scoreThreshold: request.scoreThreshold)
             }
         } else {
             let lists = try request.prefetch.map { prefetch in
@@ -364,8 +365,10 @@ extension VectorCollection {
         return Ranked(hits: Array(scored.prefix(limit)), higherIsBetter: true)
     }
 
+    /// `scoreThreshold` matters only to mmr, whose candidates must pass it before the diverse pick
+    /// (as Qdrant); every other ranking is cut by the caller.
     private func nearest(_ query: QueryInput, using vectorName: String, limit: Int, ef: Int?, exact: Bool, allowed: AllowList?,
-                         lookup: ExampleSource? = nil) throws -> Ranked {
+                         lookup: ExampleSource? = nil, scoreThreshold: Float? = nil) throws -> Ranked {
         let vector: VectorValue
         switch query {
         case .nearest(let value): vector = value
@@ -430,6 +433,9 @@ extension VectorCollection {
             default: throw CollectionError.invalid("mmr applies to a nearest query")
             }
             var candidates = try nearest(inner, using: vectorName, limit: candidateCount, ef: ef, exact: exact, allowed: allowed, lookup: lookup)
+            if let threshold = scoreThreshold {
+                candidates.hits.removeAll { candidates.higherIsBetter ? $0.score < threshold : $0.score > threshold }
+            }
             candidates.hits = try diversify(candidates.hits, query: target, using: vectorName, diversity: mmr.diversity, limit: limit)
             return candidates
         case .fusion:

@@ -157,6 +157,9 @@ struct ExampleQueryTests {
             #expect(try await ids(#"{"query":{"nearest":[1,0.1],"mmr":{"diversity":1}},"limit":2}"#) == [.int(3), .int(1)])
             let picked = try await scored(client, "/collections/c/points/query", #"{"query":{"nearest":[1,0.1],"mmr":{"diversity":1,"candidates_limit":5}},"limit":2}"#)
             expect(picked, [(3, 1.1), (4, -1)])
+            // score_threshold cuts the candidates before the pick (Qdrant): 3, 1, 5 remain, and 5 is the least like 3.
+            let aboveThreshold = try await scored(client, "/collections/c/points/query", #"{"query":{"nearest":[1,0.1],"mmr":{"diversity":1,"candidates_limit":5}},"limit":2,"score_threshold":0.3}"#)
+            expect(aboveThreshold, [(3, 1.1), (5, 0.52)])
             // By point id (left out of its own results), and on the sparse space.
             #expect(try await ids(#"{"query":{"nearest":3,"mmr":{"diversity":0.5,"candidates_limit":4}},"limit":2}"#).count == 2)
             #expect(try await ids(#"{"query":{"nearest":{"indices":[1],"values":[1]},"mmr":{}},"using":"s","limit":3}"#).first == .int(3))  // 1 and 3 tie at 1: the last maximum seeds
