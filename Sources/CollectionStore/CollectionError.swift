@@ -18,6 +18,9 @@ public enum CollectionError: Error, Equatable, CustomStringConvertible, Sendable
     case validation(String)
     /// Storage failed.
     case storage(String)
+    /// The collection changed under the request (its vector spaces were reconfigured); retrying
+    /// reaches the new configuration.
+    case retry(String)
 
     public var description: String {
         switch self {
@@ -28,6 +31,7 @@ public enum CollectionError: Error, Equatable, CustomStringConvertible, Sendable
         case .pointNotFound(let id): "no point with id \(id)"
         case .invalid(let message), .validation(let message): message
         case .storage(let message): "storage failed: \(message)"
+        case .retry(let message): message
         }
     }
 }

@@ -181,6 +181,100 @@ public final class CollectionRegistry: @unchecked Sendable {
         }
     }
 
+    // MARK: Vector spaces
+
+    /// A change to the vector spaces of an existing collection (`PUT`/`DELETE /collections/{c}/vectors/{name}`).
+    public enum VectorSpaceChange: Sendable, Equatable {
+        case addDense(name: String, DenseVectorConfig)
+        case addSparse(name: String, SparseVectorConfig)
+        case remove(name: String)
+    }
+
+    /// Adds or removes a named vector space of an existing collection (or of the collection an alias
+    /// names). A collection's engines are fixed per instance, so the collection is reopened on the new
+    /// record: its graphs are checkpointed first (so the reopening replays little); then, under the
+    /// old instance's write lock, the record (and for a removal the space's vectors and graph
+    /// checkpoint) commit in one transaction, the old instance is retired (a write that reaches it
+    /// later fails with `retry` rather than landing beside engines that no longer serve) and the new
+    /// one takes its place. Points keep their other vectors and payloads. Returns the new instance's
+    /// last operation id.
+    @discardableResult
+    public func changeVectorSpaces(of requested: String, _ change: VectorSpaceChange) throws -> UInt64 {
+        let current: VectorCollection = try lock.withLock {
+            let name = collections[requested] != nil || broken[requested] != nil ? requested : (aliases[requested] ?? requested)
+            if let failure = broken[name] { throw CollectionError.collectionUnavailable(name, reason: failure.reason) }
+            guard let collection = collections[name] else { throw CollectionError.collectionNotFound(requested) }
+            return collection
+        }
+        try current.checkpoint()
+        return try lock.withLock {
+            // The collection may have been deleted or reconfigured while the checkpoint ran.
+            guard collections[current.name] === current else { throw CollectionError.retry("collection `\(current.name)` changed meanwhile; retry") }
+            current.writeLock.lock()
+            defer { current.writeLock.unlock() }
+            let record: CollectionRecord = try environment.write { txn in
+                guard var record = try tables.registry.get(current.name, in: txn)?.value else { throw CollectionError.collectionNotFound(current.name) }
+                var config = record.config
+                switch change {
+                case .addDense(let name, let dense):
+                    try Self.checkNewVectorName(name, in: config)
+                    config.vectors[name] = dense
+                case .addSparse(let name, let sparse):
+                    try Self.checkNewVectorName(name, in: config)
+                    config.sparseVectors[name] = sparse
+                case .remove(let name):
+                    guard config.vectors[name] != nil || config.sparseVectors[name] != nil else {
+                        throw CollectionError.invalid("Not existing vector name error: \(name)")
+                    }
+                    guard !(name.isEmpty && config.unnamedVector) else {
+                        throw CollectionError.invalid("the collection's unnamed vector cannot be removed")
+                    }
+                    config.vectors[name] = nil
+                    config.sparseVectors[name] = nil
+                }
+                try config.validate(limits: limits)
+                switch change {
+                case .addDense(let name, _), .addSparse(let name, _):
+                    let slot = (record.slots.values.max().map { Int($0) + 1 }) ?? 0
+                    guard let next = UInt16(exactly: slot) else { throw CollectionError.validation("vectors: no vector slot is left in this collection") }
+                    // A slot number freed by a removal held nothing afterwards: its keys went with it.
+                    try Self.deleteAll(Keys.vectorSlotPrefix(record.cid, next), from: tables.vectors, in: txn)
+                    try Self.deleteAll(GraphCheckpoint.prefix(record.cid, next), from: tables.graphs, in: txn)
+                    record.slots[name] = next
+                case .remove(let name):
+                    if let slot = record.slots.removeValue(forKey: name) {
+                        try Self.deleteAll(Keys.vectorSlotPrefix(record.cid, slot), from: tables.vectors, in: txn)
+                        try Self.deleteAll(GraphCheckpoint.prefix(record.cid, slot), from: tables.graphs, in: txn)
+                    }
+                }
+                record.config = config
+                try tables.registry.put(JSONStored(record), for: current.name, in: txn)
+                return record
+            }
+            current.retire()
+            do {
+                let reopened = try VectorCollection(record: record, environment: environment, tables: tables)
+                collections[current.name] = reopened
+                return reopened.lastOperationID
+            } catch {
+                // Validation makes this unreachable; if reached, the collection stays visible as
+                // unavailable (it can be deleted) rather than vanishing.
+                collections[current.name] = nil
+                broken[current.name] = (record.cid, "\(error)")
+                throw error
+            }
+        }
+    }
+
+    private static func checkNewVectorName(_ name: String, in config: CollectionConfig) throws {
+        guard config.vectors[name] == nil, config.sparseVectors[name] == nil else {
+            throw CollectionError.invalid("vector name `\(name)` already exists in this collection")
+        }
+        guard !config.unnamedVector else {
+            throw CollectionError.invalid("the collection has one unnamed vector; named vectors cannot be added to it")
+        }
+    }
+
     // MARK: Aliases
 
     /// One step of `POST /collections/aliases`.

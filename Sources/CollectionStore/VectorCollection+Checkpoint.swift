@@ -28,6 +28,8 @@ extension VectorCollection {
     public func checkpoint() throws {
         writeLock.lock()
         defer { writeLock.unlock() }
+        // A retired instance's graphs may belong to a vector space that no longer exists.
+        guard !retired else { return }
         indexQueue.sync {}  // the graph must hold every acknowledged write up to `operation`
         let operation = stateLock.withSharedLock { state.lastOperation }
         let stale = checkpointOperations.withLock { ops in dense.keys.filter { (ops[$0] ?? 0) < operation || ops[$0] == nil } }

@@ -33,6 +33,7 @@ extension VectorCollection {
         guard PayloadPath(field) != nil else { throw CollectionError.invalid("`\(field)` is not a valid payload field name") }
         writeLock.lock()
         defer { writeLock.unlock() }
+        try checkNotRetired()
         let operation = state.lastOperation + 1
         do {
             try environment.write { txn in

@@ -286,6 +286,7 @@ extension VectorCollection {
     func write(wait: Bool = true, _ body: (WriteTransaction, inout PendingState, UInt64, inout [Effect]) throws -> Void) throws -> UInt64 {
         writeLock.lock()
         defer { writeLock.unlock() }
+        try checkNotRetired()
         var pending = PendingState(owner: self)
         var effects: [Effect] = []
         let operation = state.lastOperation + 1
@@ -500,6 +501,14 @@ extension VectorCollection {
 
     // MARK: Configuration
 
+    /// Called under `writeLock` by every write: a retired instance takes none.
+    func checkNotRetired() throws {
+        if retired { throw CollectionError.retry("collection `\(name)` was reconfigured while this request waited; retry it") }
+    }
+
+    /// Marks this instance replaced (see `retired`). Called by the registry under `writeLock`.
+    func retire() { retired = true }
+
     /// Whether the collection's one vector is unnamed (answered as a bare list).
     public var hasUnnamedVector: Bool { engineConfig.unnamedVector }
 
@@ -509,6 +518,7 @@ extension VectorCollection {
     public func updateConfig(_ change: (inout CollectionConfig) throws -> Void) throws {
         writeLock.lock()
         defer { writeLock.unlock() }
+        try checkNotRetired()
         var next = config
         try change(&next)
         guard next.vectors == engineConfig.vectors, next.sparseVectors == engineConfig.sparseVectors,

@@ -34,6 +34,10 @@ public final class VectorCollection: @unchecked Sendable {
     let tables: StoreTables
 
     let writeLock = NSLock()
+    /// Set (under `writeLock`) when the registry replaced this instance with one reopened on a new
+    /// record; every write that reaches it afterwards fails with `retry` instead of landing beside
+    /// engines that no longer serve the collection. Read only under `writeLock`.
+    var retired = false
     let stateLock = ReadWriteLock()
     var state: State
     /// Payload indexes; mutated only by the writer under the exclusive `stateLock`, read under the shared one.

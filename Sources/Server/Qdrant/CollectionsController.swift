@@ -18,6 +18,8 @@ struct CollectionsController<Context: RequestContext>: Sendable {
         routes.patch(":collection", use: update)
         routes.post("aliases", use: updateAliases)
         routes.get(":collection/aliases", use: collectionAliases)
+        routes.put(":collection/vectors/:vector", use: createVectorName)
+        routes.delete(":collection/vectors/:vector", use: deleteVectorName)
         return routes
     }
 
@@ -38,6 +40,25 @@ struct CollectionsController<Context: RequestContext>: Sendable {
             try QdrantWire.applyPatch(body, to: &patched)
             try target.updateConfig { $0 = patched }
             return .bool(true)
+        }
+    }
+
+    /// Adds a named vector space (`{"dense": …}` or `{"sparse": …}`) to an existing collection.
+    @Sendable func createVectorName(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let vector = try QdrantAPI.pathParameter("vector", context)
+            let body = try await api.readBody(request)
+            let change = try QdrantWire.vectorSpaceChange(name: vector, body, base: target.config.hnsw)
+            return api.updateResult(try api.registry.changeVectorSpaces(of: try api.collectionName(context), change), request)
+        }
+    }
+
+    /// Removes a named vector space and every vector of it; points keep their other vectors and payloads.
+    @Sendable func deleteVectorName(_ request: Request, context: Context) async -> Response {
+        await api.respond {
+            let vector = try QdrantAPI.pathParameter("vector", context)
+            return api.updateResult(try api.registry.changeVectorSpaces(of: try api.collectionName(context), .remove(name: vector)), request)
         }
     }
 

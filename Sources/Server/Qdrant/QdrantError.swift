@@ -32,6 +32,7 @@ struct QdrantError: Error {
         case .invalid(let message): self = .badRequest(message)
         case .validation(let message): self = .validation(message)
         case .storage(let message): self.init(status: 500, message: "Service internal error: \(message)")
+        case .retry(let message): self.init(status: 503, message: "Service unavailable: \(message)")
         }
     }
 }

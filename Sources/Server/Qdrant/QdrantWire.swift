@@ -461,6 +461,26 @@ enum QdrantWire {
         return config
     }
 
+    static func sparseConfig(_ fields: [String: JSONValue], _ field: String) throws -> SparseVectorConfig {
+        switch fields["modifier"] {
+        case nil, .null?: return SparseVectorConfig(modifier: .none)
+        case .string("none")?: return SparseVectorConfig(modifier: .none, modifierGiven: true)
+        case .string("idf")?: return SparseVectorConfig(modifier: .idf, modifierGiven: true)
+        default: throw QdrantError.format("\(field).modifier: expected \"none\" or \"idf\"")
+        }
+    }
+
+    /// The body of `PUT /collections/{c}/vectors/{name}`: `{"dense": vector params}` or `{"sparse": sparse params}`.
+    static func vectorSpaceChange(name: String, _ body: [String: JSONValue], base: HNSWParameters) throws -> CollectionRegistry.VectorSpaceChange {
+        if let dense = body["dense"], dense != .null {
+            return .addDense(name: name, try denseConfig(try object(dense, "dense"), base: base, "dense"))
+        }
+        if let sparse = body["sparse"], sparse != .null {
+            return .addSparse(name: name, try sparseConfig(try object(sparse, "sparse"), "sparse"))
+        }
+        throw QdrantError.format("expected {\"dense\": {size, distance, …}} or {\"sparse\": {modifier}}")
+    }
+
     static func createCollection(_ body: [String: JSONValue]) throws -> CollectionConfig {
         let base = try hnsw(body["hnsw_config"], base: HNSWParameters(), "hnsw_config")
         var vectors: [String: DenseVectorConfig] = [:]
@@ -477,13 +497,7 @@ enum QdrantWire {
         var sparse: [String: SparseVectorConfig] = [:]
         if case .object(let named)? = body["sparse_vectors"] {
             for (name, item) in named {
-                let fields = try object(item, "sparse_vectors.\(name)")
-                switch fields["modifier"] {
-                case nil, .null?: sparse[name] = SparseVectorConfig(modifier: .none)
-                case .string("none")?: sparse[name] = SparseVectorConfig(modifier: .none, modifierGiven: true)
-                case .string("idf")?: sparse[name] = SparseVectorConfig(modifier: .idf, modifierGiven: true)
-                default: throw QdrantError.format("sparse_vectors.\(name).modifier: expected \"none\" or \"idf\"")
-                }
+                sparse[name] = try sparseConfig(try object(item, "sparse_vectors.\(name)"), "sparse_vectors.\(name)")
             }
         }
         var config = CollectionConfig(vectors: vectors, sparseVectors: sparse, hnsw: base, quantization: try quantization(body["quantization_config"], "quantization_config"), unnamedVector: unnamed)

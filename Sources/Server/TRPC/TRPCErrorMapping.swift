@@ -46,7 +46,7 @@ enum TRPCErrorMapping {
             case .collectionNotFound, .pointNotFound, .aliasNotFound: return TRPCError(.notFound, collection.description)
             case .invalid(let m), .validation(let m): return TRPCError(.badRequest, m)
             case .collectionExists: return TRPCError(.conflict, collection.description)
-            case .collectionUnavailable, .storage: break
+            case .collectionUnavailable, .storage, .retry: break
             }
         default:
             break
