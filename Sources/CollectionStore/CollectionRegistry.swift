@@ -218,6 +218,9 @@ public final class CollectionRegistry: @unchecked Sendable {
                 switch change {
                 case .addDense(let name, let dense):
                     try Self.checkNewVectorName(name, in: config)
+                    guard !config.unnamedVector else {
+                        throw CollectionError.invalid("the collection has one unnamed dense vector; named dense vectors cannot be added to it")
+                    }
                     config.vectors[name] = dense
                 case .addSparse(let name, let sparse):
                     try Self.checkNewVectorName(name, in: config)
@@ -269,9 +272,6 @@ public final class CollectionRegistry: @unchecked Sendable {
     private static func checkNewVectorName(_ name: String, in config: CollectionConfig) throws {
         guard config.vectors[name] == nil, config.sparseVectors[name] == nil else {
             throw CollectionError.invalid("vector name `\(name)` already exists in this collection")
-        }
-        guard !config.unnamedVector else {
-            throw CollectionError.invalid("the collection has one unnamed vector; named vectors cannot be added to it")
         }
     }
 

@@ -86,7 +86,7 @@ struct VectorSpaceChangeTests {
         #expect(throws: CollectionError.invalid("Not existing vector name error: nope")) {
             try registry.changeVectorSpaces(of: "named", .remove(name: "nope"))
         }
-        #expect(throws: CollectionError.self) { try registry.changeVectorSpaces(of: "plain", .addSparse(name: "s", SparseVectorConfig(modifier: .none))) }
+        #expect(throws: CollectionError.self) { try registry.changeVectorSpaces(of: "plain", .addDense(name: "d", DenseVectorConfig(size: 2, distance: .dot))) }
         #expect(throws: CollectionError.self) { try registry.changeVectorSpaces(of: "plain", .remove(name: "")) }
         #expect(throws: CollectionError.self) { try registry.changeVectorSpaces(of: "named", .addDense(name: "big", DenseVectorConfig(size: 0, distance: .dot))) }
         #expect(throws: CollectionError.collectionNotFound("missing")) { try registry.changeVectorSpaces(of: "missing", .remove(name: "text")) }

@@ -54,7 +54,12 @@ struct VectorSpaceRouteTests {
             try await client.refused(.put, "/collections/missing/vectors/x", #"{"sparse":{}}"#, status: .notFound, "missing")
             try await client.refused(.delete, "/collections/missing/vectors/x", status: .notFound, "missing")
             try await client.ok(.put, "/collections/plain", #"{"vectors":{"size":2,"distance":"Dot"}}"#)
-            try await client.refused(.put, "/collections/plain/vectors/x", #"{"sparse":{}}"#, status: .badRequest, "unnamed")
+            try await client.refused(.put, "/collections/plain/vectors/x", #"{"dense":{"size":2,"distance":"Dot"}}"#, status: .badRequest, "unnamed")
+            // A sparse space beside the unnamed dense vector is the usual hybrid layout: allowed.
+            try await client.ok(.put, "/collections/plain/vectors/words", #"{"sparse":{}}"#)
+            try await client.ok(.put, "/collections/plain/points?wait=true", #"{"points":[{"id":1,"vector":{"":[1,0],"words":{"indices":[1],"values":[1]}}}]}"#)
+            let both = try await client.ok(.post, "/collections/plain/points", #"{"ids":[1],"with_vector":true}"#)
+            #expect(both.arrayValue?.first?["vector"]?.objectValue?.keys.sorted() == ["", "words"])
             // The collection still answers.
             let count = try await client.ok(.post, "/collections/c/points/count", #"{}"#)
             #expect(count["count"] == .int(3))

@@ -412,8 +412,22 @@ def test_compat_aliases_order_by_vectors(client):
     assert [a.alias_name for a in client.get_collection_aliases(name).aliases] == [name + "_al"]
     diverse = client.query_points(name, query=models.NearestQuery(nearest=[1.0, 0.0], mmr=models.Mmr(diversity=0.5)), limit=3)
     assert len(diverse.points) == 3 and len({p.id for p in diverse.points}) == 3
+    sampled = client.query_points(name, query=models.SampleQuery(sample=models.Sample.RANDOM), limit=5)
+    assert sorted(p.id for p in sampled.points) == [1, 2, 3, 4, 5]
+    ordered = client.query_points(name, query=models.OrderByQuery(order_by="n"), limit=2)
+    assert [p.id for p in ordered.points] == [5, 4] and [p.order_value for p in ordered.points] == [5, 6]
+    boosted = client.query_points(name, prefetch=models.Prefetch(query=[1.0, 0.0], limit=5),
+                                  query=models.FormulaQuery(formula=models.SumExpression(sum=["$score", "n"])), limit=1)
+    assert boosted.points[0].id == 2 and boosted.points[0].score == 13.0  # [5, 5]·[1, 0] + n 8
+    client.create_vector_name(name, "words", models.SparseVectorNameConfig(sparse=models.SparseVectorConfig(modifier=models.Modifier.IDF)))
+    assert "words" in client.get_collection(name).config.params.sparse_vectors
+    client.upsert(name, [models.PointStruct(id=1, vector={"": [1.0, 1.0], "words": models.SparseVector(indices=[7], values=[1.0])},
+                                            payload={"n": 9})], wait=True)
+    assert client.query_points(name, query=models.SparseVector(indices=[7], values=[1.0]), using="words").points[0].id == 1
+    client.delete_vector_name(name, "words")
+    assert not (client.get_collection(name).config.params.sparse_vectors or {})
     with pytest.raises(UnexpectedResponse) as refused:
-        client.query_points(name, query=models.SampleQuery(sample=models.Sample.RANDOM))
+        client.query_points(name, query=[1.0, 0.0], using="words")
     assert refused.value.status_code == 400
     client.delete_collection(name)
     assert client.get_aliases().aliases == [] or all(a.collection_name != name for a in client.get_aliases().aliases)
