@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Search
 import Storage
+import Synchronization
 import Testing
 @testable import CollectionStore
 
@@ -71,6 +72,54 @@ struct VectorSpaceChangeTests {
         byNewImage.query = .nearest(.dense([1, 2, 3]))
         byNewImage.using = "image"
         #expect(try reopened.query(byNewImage).map(\.id) == [.number(7)])
+    }
+
+    @Test("writes racing a reconfiguration are either refused with retry or kept: no acknowledged write is lost")
+    func racingWrites() async throws {
+        let environment = try Self.environment()
+        let registry = try CollectionRegistry(environment: environment)
+        try registry.create(name: "c", config: CollectionConfig(vectors: ["text": DenseVectorConfig(size: 2, distance: .dot)]))
+        final class Tally: Sendable {
+            let acknowledged = Mutex<[UInt64]>([])
+            let retried = Mutex(0)
+        }
+        let tally = Tally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    // A writer keeps the instance it resolved (as a request does between resolving the
+                    // collection and writing) and resolves again only when told to retry.
+                    var target = try registry.collection(named: "c")
+                    for i in 0..<150 {
+                        let id = UInt64(writer * 1_000 + i)
+                        while true {
+                            do {
+                                try target.upsert([PointInput(id: .number(id), vectors: ["text": .dense([1, Float(i)])])])
+                                tally.acknowledged.withLock { $0.append(id) }
+                                break
+                            } catch CollectionError.retry {
+                                tally.retried.withLock { $0 += 1 }
+                                target = try registry.collection(named: "c")
+                            }
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                for round in 0..<10 {
+                    try registry.changeVectorSpaces(of: "c", .addSparse(name: "s\(round)", SparseVectorConfig(modifier: .none)))
+                    try registry.changeVectorSpaces(of: "c", .remove(name: "s\(round)"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let ids = tally.acknowledged.withLock { Set($0) }
+        #expect(ids.count == 600)
+        let final = try registry.collection(named: "c")
+        #expect(final.pointsCount == 600)
+        #expect(Set(try final.retrieve(ids: ids.map { .number($0) }, withPayload: .none, withVector: .none).map(\.id)) == Set(ids.map { .number($0) }))
+        // And after reopening the environment.
+        #expect(try CollectionRegistry(environment: environment).collection(named: "c").pointsCount == 600)
     }
 
     @Test("refusals: taken or missing names, the unnamed vector, limits; nothing changes")
