@@ -403,6 +403,7 @@ enum QdrantWire {
         case .string("Cosine")?: return .cosine
         case .string("Dot")?: return .dot
         case .string("Euclid")?: return .euclid
+        case .string("Manhattan")?: throw QdrantError.badRequest("\(field): Manhattan distance is not supported by this server (Cosine, Euclid and Dot are)")
         case .string(let other)?: throw QdrantError.format("\(field): unknown distance `\(other)`, expected one of `Cosine`, `Euclid`, `Dot`")
         default: throw QdrantError.format("\(field): missing field `distance`")
         }
@@ -421,7 +422,10 @@ enum QdrantWire {
     static func quantization(_ value: JSONValue?, _ field: String) throws -> ScalarQuantization? {
         guard let value, value != .null else { return nil }
         let fields = try object(value, field)
-        guard let scalar = fields["scalar"] else { throw QdrantError.badRequest("\(field): only scalar int8 quantization is supported") }
+        guard let scalar = fields["scalar"] else {
+            let kind = fields["binary"] != nil ? "binary" : fields["product"] != nil ? "product" : nil
+            throw QdrantError.badRequest("\(field): \(kind.map { "\($0) quantization is not supported by this server; " } ?? "")only scalar int8 quantization is supported")
+        }
         let options = try object(scalar, "\(field).scalar")
         guard options["type"] == .string("int8") else { throw QdrantError.format("\(field).scalar.type: expected \"int8\"") }
         return ScalarQuantization(
