@@ -239,10 +239,8 @@ public final class CollectionRegistry: @unchecked Sendable {
                 switch change {
                 case .addDense(let name, _), .addSparse(let name, _):
                     let slot = (record.slots.values.max().map { Int($0) + 1 }) ?? 0
+                    // One past the highest slot in use: a number freed by a removal lost its keys with it.
                     guard let next = UInt16(exactly: slot) else { throw CollectionError.validation("vectors: no vector slot is left in this collection") }
-                    // A slot number freed by a removal held nothing afterwards: its keys went with it.
-                    try Self.deleteAll(Keys.vectorSlotPrefix(record.cid, next), from: tables.vectors, in: txn)
-                    try Self.deleteAll(GraphCheckpoint.prefix(record.cid, next), from: tables.graphs, in: txn)
                     record.slots[name] = next
                 case .remove(let name):
                     if let slot = record.slots.removeValue(forKey: name) {

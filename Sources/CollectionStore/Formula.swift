@@ -66,18 +66,6 @@ public indirect enum ScoreExpression: Sendable, Equatable {
     /// The deepest nesting a formula may have.
     public static let maxDepth = 32
 
-    /// How many nodes the expression holds and how deep it nests.
-    public var shape: (nodes: Int, depth: Int) {
-        var nodes = 0, depth = 0
-        var pending: [(ScoreExpression, Int)] = [(self, 1)]
-        while let (node, level) = pending.popLast() {
-            nodes += 1
-            depth = Swift.max(depth, level)
-            for child in node.children { pending.append((child, level + 1)) }
-        }
-        return (nodes, depth)
-    }
-
     var children: [ScoreExpression] {
         switch self {
         case .constant, .score, .variable, .condition, .geoDistance, .datetime, .datetimeKey: []
@@ -103,15 +91,16 @@ struct FormulaInput {
 extension ScoreFormula {
     /// Checks what does not depend on a point: size, nesting, decay parameters, constants.
     func validate() throws(CollectionError) {
-        let (nodes, depth) = expression.shape
-        guard nodes <= ScoreExpression.maxNodes else {
-            throw CollectionError.invalid("formula: \(nodes) nodes, at most \(ScoreExpression.maxNodes) allowed")
-        }
-        guard depth <= ScoreExpression.maxDepth else {
-            throw CollectionError.invalid("formula: nested \(depth) levels deep, at most \(ScoreExpression.maxDepth) allowed")
-        }
-        var pending = [expression]
-        while let node = pending.popLast() {
+        var nodes = 0
+        var pending = [(expression, 1)]
+        while let (node, level) = pending.popLast() {
+            nodes += 1
+            guard nodes <= ScoreExpression.maxNodes else {
+                throw CollectionError.invalid("formula: more than \(ScoreExpression.maxNodes) nodes")
+            }
+            guard level <= ScoreExpression.maxDepth else {
+                throw CollectionError.invalid("formula: nested \(level) levels deep, at most \(ScoreExpression.maxDepth) allowed")
+            }
             switch node {
             case .constant(let c) where !c.isFinite, .datetime(let c) where !c.isFinite:
                 throw CollectionError.invalid("formula: constants must be finite numbers")
@@ -131,7 +120,7 @@ extension ScoreFormula {
             default:
                 break
             }
-            pending.append(contentsOf: node.children)
+            pending.append(contentsOf: node.children.map { ($0, level + 1) })
         }
     }
 

@@ -189,7 +189,8 @@ extension VectorCollection {
         }
         let rootAllowed = try CollectionMetrics.stage(.filter) { try allowList(for: request.filter) }
         // A random sample has no order to skip into: Qdrant ignores its offset.
-        let offset = request.query == .sample ? 0 : request.offset
+        let offset: Int
+        if case .sample? = request.query { offset = 0 } else { offset = request.offset }
         let ranked = try run(request, depth: 0, inherited: rootAllowed, limit: request.limit + offset)
         let window = Array(ranked.hits.dropFirst(offset).prefix(request.limit))
         let windowValues: [OrderValue?] = ranked.orderValues.map { Array($0.dropFirst(offset).prefix(request.limit)) }
@@ -293,17 +294,9 @@ extension VectorCollection {
     /// The allowed points (nil: all) in id order, as a scroll, scoring 1.
     private func inIDOrder(among allowed: AllowList?, limit: Int) throws -> Ranked {
         var hits: [SearchHit] = []
-        let prefix = Keys.prefix(cid)
-        try environment.read { txn in
-            try tables.ids.withCursor(in: txn) { cursor in
-                var entry = try cursor.seek(atOrAfterBytes: prefix)
-                while let current = entry, hits.count < limit, cursor.currentKeyBytes.starts(with: prefix) {
-                    let iid = current.1
-                    let live = stateLock.withSharedLock { state.points.indices.contains(Int(iid)) && state.points[Int(iid)] != nil }
-                    if live, allowed?.allows(iid) ?? true { hits.append(SearchHit(id: iid, score: 1)) }
-                    entry = try cursor.next()
-                }
-            }
+        try forEachInIDOrder(allowed: allowed) { iid, _ in
+            hits.append(SearchHit(id: iid, score: 1))
+            return hits.count < limit
         }
         return Ranked(hits: hits, higherIsBetter: true, thresholdApplies: false)
     }
@@ -355,9 +348,7 @@ extension VectorCollection {
         for (iid, id, payload) in inputs {
             let input = FormulaInput(
                 id: id, payload: payload, scores: scoreMaps.map { $0[iid] },
-                hasVector: { [dense, sparse, multi] name in
-                    dense[name]?.contains(id: iid) ?? sparse[name]?.contains(id: iid) ?? multi[name]?.contains(id: iid) ?? false
-                },
+                hasVector: { self.hasVector($0, iid) },
                 tokenizedKeys: tokenized)
             scored.append(SearchHit(id: iid, score: try formula.score(input)))
         }

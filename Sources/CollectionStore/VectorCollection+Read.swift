@@ -77,27 +77,36 @@ extension VectorCollection {
     /// Points in id order from `offset` (inclusive) that pass `filter`; `next` is the first id of the next page.
     public func scroll(offset: PointID?, limit: Int, filter: Filter?, withPayload: PayloadSelector, withVector: VectorSelector) throws -> (points: [PointRecord], next: PointID?) {
         guard limit >= 1 else { throw CollectionError.validation("limit: value \(limit) invalid, must be 1 or larger") }
-        let allowed = try allowList(for: filter)
         var page: [(UInt32, LivePoint, Float?)] = []
         var next: PointID?
+        try forEachInIDOrder(from: offset, allowed: try allowList(for: filter)) { iid, point in
+            guard page.count < limit else {
+                next = point.id
+                return false
+            }
+            page.append((iid, point, nil))
+            return true
+        }
+        return (try records(page, withPayload: withPayload, withVector: withVector), next)
+    }
+
+    /// Visits the live points that `allowed` lets through (nil: all) in id order from `offset`
+    /// (inclusive), reading the id table; `visit` returns false to stop.
+    func forEachInIDOrder(from offset: PointID? = nil, allowed: AllowList?, _ visit: (UInt32, LivePoint) throws -> Bool) throws {
         let prefix = Keys.prefix(cid)
         try environment.read { txn in
             try tables.ids.withCursor(in: txn) { cursor in
                 var entry = try cursor.seek(atOrAfterBytes: prefix + (offset?.sortKey ?? []))
-                while entry != nil, cursor.currentKeyBytes.starts(with: prefix) {
-                    let iid = entry!.1
-                    if allowed?.allows(iid) ?? true, let point = stateLock.withSharedLock({ state.points.indices.contains(Int(iid)) ? state.points[Int(iid)] : nil }) {
-                        if page.count == limit {
-                            next = point.id
-                            break
-                        }
-                        page.append((iid, point, nil))
+                while let current = entry, cursor.currentKeyBytes.starts(with: prefix) {
+                    let iid = current.1
+                    if allowed?.allows(iid) ?? true,
+                       let point = stateLock.withSharedLock({ state.points.indices.contains(Int(iid)) ? state.points[Int(iid)] : nil }) {
+                        guard try visit(iid, point) else { return }
                     }
                     entry = try cursor.next()
                 }
             }
         }
-        return (try records(page, withPayload: withPayload, withVector: withVector), next)
     }
 
     /// The number of points passing `filter` (all points without one).
@@ -126,14 +135,17 @@ extension VectorCollection {
                 for: filter, capacity: points.count, liveIDs: state.live,
                 payloadOf: { iid in points[Int(iid)].map { ($0.id, $0.payload) } },
                 resolveID: { internalIDs[$0] },
-                hasVector: { [dense, sparse, multi] name, iid in
-                    if let index = dense[name] { return index.contains(id: iid) }
-                    if let index = sparse[name] { return index.contains(id: iid) }
-                    if let index = multi[name] { return index.contains(id: iid) }
-                    return false
-                }
+                hasVector: hasVector
             )
         }
+    }
+
+    /// Whether internal point `iid` holds a vector named `name` (from the engines' membership, no read).
+    func hasVector(_ name: String, _ iid: UInt32) -> Bool {
+        if let index = dense[name] { return index.contains(id: iid) }
+        if let index = sparse[name] { return index.contains(id: iid) }
+        if let index = multi[name] { return index.contains(id: iid) }
+        return false
     }
 }
 

@@ -79,11 +79,7 @@ struct QueryController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func recommend(_ request: Request, context: Context) async -> Response {
-        await api.respond {
-            let target = try api.collection(context)
-            let body = try await api.readBody(request)
-            return .array(try target.query(try QdrantWire.recommendRequest(body, collections: lookup)).map { api.record($0, in: target, scored: true) })
-        }
+        await legacySingle(request, context) { try QdrantWire.recommendRequest($0, collections: lookup) }
     }
 
     @Sendable func recommendBatch(_ request: Request, context: Context) async -> Response {
@@ -101,11 +97,7 @@ struct QueryController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func discover(_ request: Request, context: Context) async -> Response {
-        await api.respond {
-            let target = try api.collection(context)
-            let body = try await api.readBody(request)
-            return .array(try target.query(try QdrantWire.discoverRequest(body, collections: lookup)).map { api.record($0, in: target, scored: true) })
-        }
+        await legacySingle(request, context) { try QdrantWire.discoverRequest($0, collections: lookup) }
     }
 
     @Sendable func discoverBatch(_ request: Request, context: Context) async -> Response {
@@ -154,6 +146,15 @@ struct QueryController<Context: RequestContext>: Sendable {
     }
 
     /// A legacy batch route: `{"searches": [...]}` → one list of scored points per item.
+    /// A legacy single-request route: the body parsed by `parse`, answered as a bare list of scored points.
+    private func legacySingle(_ request: Request, _ context: Context, _ parse: @escaping ([String: JSONValue]) throws -> QueryRequest) async -> Response {
+        await api.respond {
+            let target = try api.collection(context)
+            let body = try await api.readBody(request)
+            return .array(try target.query(try parse(body)).map { api.record($0, in: target, scored: true) })
+        }
+    }
+
     private func legacyBatch(_ request: Request, _ context: Context, _ parse: @escaping ([String: JSONValue]) throws -> QueryRequest) async -> Response {
         await api.respond {
             let target = try api.collection(context)
