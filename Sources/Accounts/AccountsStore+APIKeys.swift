@@ -27,11 +27,11 @@ extension AccountsStore {
         let secret = "mcai_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
         let id = UUID()
         var fields: [String: JSONValue] = [
-            "id": .string(id.uuidString.lowercased()), "prefix": .string(String(secret.prefix(13))),
+            "id": .string(id.lowercasedString), "prefix": .string(String(secret.prefix(13))),
             "sha256": .string(SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()),
             "name": .string(name), "createdAt": .int(timestamp().millisecondsSince1970),
         ]
-        fields["createdBy"] = createdBy.map { .string($0.uuidString.lowercased()) }
+        fields["createdBy"] = createdBy.map { .string($0.lowercasedString) }
         try apiKeys.put(JSONText.serialize(.object(fields)), for: Keys.id(organizationID) + Keys.id(id), in: txn)
         try bump(Counter.activeAPIKeys(in: organizationID), by: 1, in: txn)
         return secret

@@ -58,7 +58,7 @@ extension AccountsStore {
     }
 
     package func course(id: UUID, in scope: TenantScope, txn: ReadTransaction) throws -> Course {
-        guard let course = try record(Course.self, courses, id, in: txn), scope.contains(course.organizationID) else {
+        guard let course = try record(courses, courseCache, id, in: txn), scope.contains(course.organizationID) else {
             throw Self.courseNotFound
         }
         return course

@@ -47,7 +47,7 @@ extension AccountsStore {
     }
 
     package func organization(id: UUID, in txn: ReadTransaction) throws -> Organization? {
-        try record(Organization.self, organizations, id, in: txn)
+        try record(organizations, organizationCache, id, in: txn)
     }
 
     /// The organisation with `id` if `scope` may see it; `notFound("Organization not found")` otherwise.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Storage
 
 /// A user to create.
@@ -49,7 +50,7 @@ public struct UserFilter: Sendable, Equatable {
 extension AccountsStore {
     /// The platform's `ErrorMessages.notFound('User', id)`.
     static func userNotFound(_ id: UUID) -> AccountsError {
-        .notFound("Resource lookup failed. User not found: \(id.uuidString.lowercased()). Please verify the ID and try again.")
+        .notFound("Resource lookup failed. User not found: \(id.lowercasedString). Please verify the ID and try again.")
     }
 
     // MARK: Create
@@ -73,7 +74,7 @@ extension AccountsStore {
             throw AccountsError.conflict("A user with the email \"\(email)\" already exists.")
         }
         guard try users.get(Keys.id(new.id), in: txn) == nil else {
-            throw AccountsError.conflict("A user with the id \(new.id.uuidString.lowercased()) already exists.")
+            throw AccountsError.conflict("A user with the id \(new.id.lowercasedString) already exists.")
         }
         let user = User(id: new.id, email: email, organizationID: new.organizationID, role: new.role,
                         isActive: new.isActive, fullName: new.fullName, createdAt: createdAt)
@@ -111,7 +112,7 @@ extension AccountsStore {
     }
 
     package func user(id: UUID, in txn: ReadTransaction) throws -> User? {
-        try record(User.self, users, id, in: txn)
+        try record(users, userCache, id, in: txn)
     }
 
     /// The user whose address is `email` (case-insensitively), or nil.

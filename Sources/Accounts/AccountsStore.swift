@@ -41,6 +41,11 @@ public final class AccountsStore: Sendable {
     let counters: Table<String, Int64>
     /// API keys by organisation id + key id (see `AccountsStore+APIKeys`).
     let apiKeys: Table<[UInt8], [UInt8]>
+    /// Decoded records by id and stored bytes: every authenticated call reads its user and organisation, and a
+    /// course list reads up to 100 courses, so parsing was most of a `courses.list`'s CPU.
+    let organizationCache = DecodedRecordCache<UUID, Organization>(capacity: 4_096)
+    let userCache = DecodedRecordCache<UUID, User>(capacity: 16_384)
+    let courseCache = DecodedRecordCache<UUID, Course>(capacity: 16_384)
 
     /// Opens (creating when missing) the Accounts tables of `environment`.
     public init(environment: Environment, now: @escaping @Sendable () -> Date = { Date() }) throws {
@@ -70,9 +75,15 @@ public final class AccountsStore: Sendable {
 
     // MARK: Records
 
-    /// The record under `id`, read in place from the map, or nil.
-    func record<Record: StoredRecord>(_ type: Record.Type, _ table: Table<[UInt8], [UInt8]>, _ id: UUID, in txn: ReadTransaction) throws -> Record? {
-        try table.withStoredBytes(Keys.id(id), in: txn) { try Record(storedBytes: $0) }
+    /// The record under `id`, read in place from the map (or found in `cache` decoded from the same bytes), or nil.
+    func record<Record: StoredRecord & Sendable>(_ table: Table<[UInt8], [UInt8]>, _ cache: DecodedRecordCache<UUID, Record>, _ id: UUID,
+                                                 in txn: ReadTransaction) throws -> Record? {
+        try table.withStoredBytes(Keys.id(id), in: txn) { bytes in
+            if let cached = cache.record(id, storedAs: bytes) { return cached }
+            let record = try Record(storedBytes: bytes)
+            cache.store(record, storedAs: Array(bytes), for: id)
+            return record
+        }
     }
 
     func put(_ record: some StoredRecord, _ table: Table<[UInt8], [UInt8]>, _ id: UUID, in txn: WriteTransaction) throws {

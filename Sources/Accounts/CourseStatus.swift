@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A course's publication state (`course_status`); new courses are drafts.
 public enum CourseStatus: String, CaseIterable, Sendable {
@@ -67,7 +68,7 @@ public enum GenerationStatus: String, CaseIterable, Sendable {
     /// (`Invalid generation status transition: stage_2_awaiting_approval -> stage_2_init (course_id: …)`).
     public static func validateTransition(from old: GenerationStatus?, to new: GenerationStatus?, courseID: UUID) throws(AccountsError) {
         guard canTransition(from: old, to: new) else {
-            let id = courseID.uuidString.lowercased()
+            let id = courseID.lowercasedString
             throw .conflict("Invalid generation status transition: \(old?.rawValue ?? "null") -> \(new?.rawValue ?? "null") (course_id: \(id))")
         }
     }

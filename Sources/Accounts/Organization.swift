@@ -40,7 +40,7 @@ public struct Organization: Sendable, Equatable {
     /// createdAt, updatedAt` (dates ISO 8601 with milliseconds).
     public var wire: WireValue {
         .object([
-            ("id", .string(id.uuidString.lowercased())),
+            ("id", .string(id.lowercasedString)),
             ("name", .string(name)),
             ("slug", .string(slug)),
             ("tier", .string(tier.rawValue)),

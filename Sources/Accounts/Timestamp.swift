@@ -30,8 +30,31 @@ extension Date {
         let (year, month, day) = CivilDate.date(daysSince1970: days)
         let hour = millisOfDay / 3_600_000, minute = millisOfDay / 60_000 % 60
         let second = millisOfDay / 1000 % 60, millisecond = millisOfDay % 1000
-        func pad(_ value: Int64, _ width: Int) -> String { CivilDate.zeroPadded(value, width: width) }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
+        guard (0...9999).contains(year) else {
+            func pad(_ value: Int64, _ width: Int) -> String { CivilDate.zeroPadded(value, width: width) }
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
+        }
+        // Four-digit years (every date a record holds): the 24 bytes written in place, no String per field.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var position = 0
+            func digits(_ value: Int64, _ width: Int, then separator: UInt8) {
+                var value = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    out[position + offset] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                }
+                out[position + width] = separator
+                position += width + 1
+            }
+            digits(year, 4, then: UInt8(ascii: "-"))
+            digits(month, 2, then: UInt8(ascii: "-"))
+            digits(day, 2, then: UInt8(ascii: "T"))
+            digits(hour, 2, then: UInt8(ascii: ":"))
+            digits(minute, 2, then: UInt8(ascii: ":"))
+            digits(second, 2, then: UInt8(ascii: "."))
+            digits(millisecond, 3, then: UInt8(ascii: "Z"))
+            return position
+        }
     }
 }
 

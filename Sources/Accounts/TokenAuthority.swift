@@ -163,10 +163,14 @@ public final class TokenAuthority: Sendable {
     /// The token of an `Authorization` header as the platform reads it: exactly two parts split on one space,
     /// the first `Bearer`; nil otherwise.
     public static func bearerToken(fromAuthorization header: String?) -> String? {
+        // Byte-wise: a Character-wise split of a ~200-byte header was ~10 % of a cheap call's CPU.
         guard let header else { return nil }
-        let parts = header.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] == "Bearer", !parts[1].isEmpty else { return nil }
-        return String(parts[1])
+        let utf8 = header.utf8
+        let scheme = "Bearer ".utf8
+        guard utf8.count > scheme.count, utf8.starts(with: scheme) else { return nil }
+        let token = utf8.dropFirst(scheme.count)
+        guard !token.contains(UInt8(ascii: " ")) else { return nil }
+        return String(Substring(token))
     }
 
     /// Checks `token` and returns its user id, or throws `unauthorized` saying why it was refused.
@@ -270,7 +274,7 @@ public final class TokenAuthority: Sendable {
         }
         let issuedAt = now().timeIntervalSince1970.rounded(.down)
         let claims = TokenClaims(
-            sub: userID.uuidString.lowercased(), exp: NumericDate(seconds: issuedAt + Double(ttl)),
+            sub: userID.lowercasedString, exp: NumericDate(seconds: issuedAt + Double(ttl)),
             iat: NumericDate(seconds: issuedAt), aud: Audience([Self.audience]), iss: "campus-search",
             role: Self.audience, email: email)
         return try await hmac.sign(claims)

@@ -30,10 +30,10 @@ public struct User: Sendable, Equatable {
     /// updatedAt` (dates ISO 8601 with milliseconds).
     public var wire: WireValue {
         .object([
-            ("id", .string(id.uuidString.lowercased())),
+            ("id", .string(id.lowercasedString)),
             ("email", .string(email)),
             ("role", .string(role.rawValue)),
-            ("organizationId", .string(organizationID.uuidString.lowercased())),
+            ("organizationId", .string(organizationID.lowercasedString)),
             ("isActive", .bool(isActive)),
             ("createdAt", .string(createdAt.iso8601Milliseconds)),
             ("updatedAt", .string(updatedAt.iso8601Milliseconds)),

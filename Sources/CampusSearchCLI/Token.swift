@@ -1,6 +1,7 @@
 import Accounts
 import ArgumentParser
 import Foundation
+import JSON
 
 /// `campus-search token --user ID`: a signed HS256 access token for a user of the data directory, as a Supabase
 /// project would issue it, for `Authorization: Bearer`.
@@ -31,10 +32,10 @@ struct Token: AsyncParsableCommand {
         }
         let store = try location.openAccounts()
         guard let account = try store.user(id: userID) else {
-            throw CLIError("no user \(userID.uuidString.lowercased()) in \(store.environment.path); create one with `campus-search admin create-user`")
+            throw CLIError("no user \(userID.lowercasedString) in \(store.environment.path); create one with `campus-search admin create-user`")
         }
         guard account.isActive else {
-            throw CLIError("user \(userID.uuidString.lowercased()) is deactivated; the server would refuse its token")
+            throw CLIError("user \(userID.lowercasedString) is deactivated; the server would refuse its token")
         }
         do {
             var configuration = try TokenAuthority.Configuration(environment: ProcessInfo.processInfo.environment)

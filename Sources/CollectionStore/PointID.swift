@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A point's external id, as Qdrant defines it: an unsigned 64-bit integer or a UUID.
 ///
@@ -30,7 +31,7 @@ public enum PointID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .number(let n): String(n)
-        case .uuid(let u): u.uuidString.lowercased()
+        case .uuid(let u): u.lowercasedString
         }
     }
 

@@ -7,6 +7,8 @@ public indirect enum WireValue: Sendable {
     case double(Double)
     case array([WireValue])
     case object([(String, WireValue)])
+    /// JSON text already written (one complete value, e.g. by `JSONObjectWriter`), copied out as it is.
+    case raw([UInt8])
 
     public static let null = WireValue.json(.null)
     public static func bool(_ b: Bool) -> WireValue { .json(.bool(b)) }
@@ -35,6 +37,8 @@ public indirect enum WireValue: Sendable {
                 value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
+        case .raw(let text):
+            out.append(contentsOf: text)
         }
     }
 

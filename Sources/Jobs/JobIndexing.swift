@@ -12,31 +12,22 @@ import Synchronization
 /// did not commit simply never matches again, so the cache needs no transaction of its own.
 struct JobIndexing: Sendable {
     let tables: JobTables
-    let cache: RecordCache
+    let cache: DecodedRecordCache<String, JobRecord>
 
     init(tables: JobTables, cacheCapacity: Int = 16_384) {
         self.tables = tables
-        cache = RecordCache(capacity: cacheCapacity)
+        cache = DecodedRecordCache(capacity: cacheCapacity)
     }
 
     /// The record as stored, or nil; a record that does not decode throws `JobError.damagedRecord`.
     func load(_ id: String, in txn: ReadTransaction) throws -> JobRecord? {
-        let cached = cache.entry(id)
-        return try tables.records.withStoredBytes(id, in: txn) { bytes in
-            if let cached, Self.sameBytes(cached.bytes, bytes) { return cached.record }
+        try tables.records.withStoredBytes(id, in: txn) { bytes in
+            if let cached = cache.record(id, storedAs: bytes) { return cached }
             do {
                 return try JobRecord(stored: bytes)
             } catch let failure as JobRecord.DecodingFailure {
                 throw JobError.damagedRecord(id: id, reason: failure.description)
             }
-        }
-    }
-
-    private static func sameBytes(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
-        a.withUnsafeBytes { a in
-            guard a.count == b.count else { return false }
-            guard let pa = a.baseAddress, let pb = b.baseAddress else { return a.count == 0 }
-            return memcmp(pa, pb, a.count) == 0
         }
     }
 
@@ -91,7 +82,7 @@ struct JobIndexing: Sendable {
         if let new {
             let bytes = new.encoded()
             try tables.records.put(bytes, for: new.id, in: txn)
-            if new.state.isTerminal { cache.remove(id) } else { cache.store(id, bytes: bytes, record: new) }
+            if new.state.isTerminal { cache.remove(id) } else { cache.store(new, storedAs: bytes, for: id) }
         } else if let old {
             try tables.records.delete(old.id, in: txn)
             cache.remove(id)
@@ -143,27 +134,4 @@ struct JobIndexing: Sendable {
         if let user = r.userID { keys.append(JobKeys.userCount(r.organizationID, user, r.state)) }
         return keys
     }
-}
-
-/// Decoded records with the bytes they were stored as, for jobs not yet finished; at most `capacity`.
-final class RecordCache: Sendable {
-    struct Entry: Sendable {
-        let bytes: [UInt8]
-        let record: JobRecord
-    }
-
-    private let entries = Mutex<[String: Entry]>([:])
-    let capacity: Int
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    func entry(_ id: String) -> Entry? { entries.withLock { $0[id] } }
-
-    func store(_ id: String, bytes: [UInt8], record: JobRecord) {
-        entries.withLock { entries in
-            if entries.count < capacity || entries[id] != nil { entries[id] = Entry(bytes: bytes, record: record) }
-        }
-    }
-
-    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
 }

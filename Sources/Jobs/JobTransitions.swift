@@ -22,7 +22,7 @@ struct JobTransitions: Sendable {
 
     func enqueue(_ spec: JobSpec, now: Int64, in txn: WriteTransaction) throws -> JobRecord {
         try Self.validate(spec)
-        let id = spec.id ?? UUID().uuidString.lowercased()
+        let id = spec.id ?? UUID().lowercasedString
         if let existing = try indexing.load(id, in: txn) {
             guard existing.organizationID == spec.organizationID else { throw JobError.idTaken(id: id) }
             return existing

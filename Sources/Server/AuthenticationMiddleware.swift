@@ -2,6 +2,7 @@ import Accounts
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSON
 import Logging
 import Synchronization
 
@@ -25,7 +26,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 let principal = try await tokens.authenticate(authorization: header, in: accounts)
                 context.principal = principal
                 if let principal {
-                    let organisation = principal.organizationID.uuidString.lowercased(), user = principal.userID.uuidString.lowercased()
+                    let organisation = principal.organizationID.lowercasedString, user = principal.userID.lowercasedString
                     context.logger[metadataKey: "organisation"] = .string(organisation)
                     context.logger[metadataKey: "user"] = .string(user)
                     context.trace.setCaller(organisation: organisation, user: user)

@@ -142,6 +142,25 @@ struct ObservabilityTests {
         #expect((object["time"] as? String)?.hasSuffix("Z") == true)
     }
 
+    @Test("deferred metadata: keys set on the logger reach the wrapped handler with each message, call metadata winning")
+    func deferredMetadata() throws {
+        let lines = LogLines()
+        var logger = Logger(label: "test") { label in DeferredMetadataLogHandler(JSONLogHandler(label: label) { lines.append($0) }) }
+        logger.logLevel = .debug
+        logger[metadataKey: "request_id"] = "r1"
+        logger[metadataKey: "procedure"] = "courses.list"
+        #expect(logger[metadataKey: "procedure"] == "courses.list")
+        logger.debug("first", metadata: ["procedure": "overridden", "status": "200"])
+        logger[metadataKey: "request_id"] = nil
+        logger.trace("below the level")
+        logger.info("second")
+        let objects = lines.objects
+        try #require(objects.count == 2)
+        #expect(objects[0]["request_id"] as? String == "r1" && objects[0]["procedure"] as? String == "overridden")
+        #expect(objects[0]["status"] as? String == "200" && objects[0]["level"] as? String == "debug")
+        #expect(objects[1]["request_id"] == nil && objects[1]["procedure"] as? String == "courses.list")
+    }
+
     @Test("request log lines carry request id, route, procedure, status, duration, organisation and user; slow ones warn")
     func requestLogs() async throws {
         let world = try await PlatformWorld.make { $0.logLevel = .debug; $0.slowRequestMilliseconds = 0 }

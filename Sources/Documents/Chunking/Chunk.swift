@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// One chunk of a document: a parent (a large piece of one section, the context a hit expands to) or a child
 /// (a piece of one parent small enough to embed whole). Its `content` is Markdown.
@@ -50,7 +51,7 @@ public struct Chunk: Sendable, Equatable, Identifiable {
     /// The id of the chunk at `position` (its `parentIndex` for a parent, its `childIndex` for a child) of file
     /// `fileID`: UUID v5 in `idNamespace` of `"<file id, lower case>/<level>/<position>"`.
     public static func id(fileID: UUID, level: Level, position: Int) -> UUID {
-        UUID(version5Name: "\(fileID.uuidString.lowercased())/\(level.rawValue)/\(position)", namespace: idNamespace)
+        UUID(version5Name: "\(fileID.lowercasedString)/\(level.rawValue)/\(position)", namespace: idNamespace)
     }
 
     init(id: UUID, parentID: UUID?, level: Level, index: Int, parentIndex: Int, childIndex: Int?, content: String,

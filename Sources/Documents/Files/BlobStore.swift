@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSON
 import Logging
 
 /// Uploaded bytes on disk, by content: `<data directory>/files/<first two hex digits>/<SHA-256 hex>`.
@@ -27,7 +28,7 @@ public struct BlobStore: Sendable {
 
     /// A fresh temporary file name (what a `Spool` writes to).
     public func temporaryPath() -> String {
-        (root as NSString).appendingPathComponent("tmp/\(UUID().uuidString.lowercased())")
+        (root as NSString).appendingPathComponent("tmp/\(UUID().lowercasedString)")
     }
 
     /// Stores `bytes` and returns their SHA-256 hex (the blob is durable on return).

@@ -194,8 +194,3 @@ public final class CourseWorkflow: Sendable {
         return record
     }
 }
-
-extension UUID {
-    /// The lower-case text form every record and payload uses.
-    public var lowercasedString: String { uuidString.lowercased() }
-}

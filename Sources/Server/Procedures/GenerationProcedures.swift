@@ -23,7 +23,7 @@ enum GenerationProcedures {
             let started = try await services.workflow.initiate(courseID: courseID, webhookURL: webhook, by: caller)
             return .object([
                 ("success", .bool(true)), ("jobId", .string(started.jobID)), ("message", .string("Генерация курса инициализирована")),
-                ("courseId", .string(started.courseID.uuidString.lowercased())), ("generationCode", .string(started.generationCode)),
+                ("courseId", .string(started.courseID.lowercasedString)), ("generationCode", .string(started.generationCode)),
             ])
         }
     }

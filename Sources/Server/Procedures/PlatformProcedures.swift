@@ -36,21 +36,31 @@ struct PlatformServices: Sendable {
 
 /// Output shapes shared by several procedures.
 enum PlatformWire {
-    static func id(_ id: UUID) -> WireValue { .string(id.uuidString.lowercased()) }
+    static func id(_ id: UUID) -> WireValue { .string(id.lowercasedString) }
     static func date(_ date: Date?) -> WireValue { date.map { .string($0.iso8601Milliseconds) } ?? .null }
     static func optional(_ text: String?) -> WireValue { text.map { .string($0) } ?? .null }
 
-    /// A course as the course procedures answer it (camelCase of the platform's `courses` columns).
+    /// A course as the course procedures answer it (camelCase of the platform's `courses` columns), written
+    /// straight to text: a list page holds up to 100 of them.
     static func course(_ course: Course) -> WireValue {
-        .object([
-            ("id", id(course.id)), ("title", .string(course.title)), ("slug", .string(course.slug)), ("status", .string(course.status.rawValue)),
-            ("organizationId", id(course.organizationID)), ("userId", id(course.ownerID)),
-            ("generationStatus", course.generationStatus.map { .string($0.rawValue) } ?? .null),
-            ("generationCode", optional(course.generationCode)), ("generationStartedAt", date(course.generationStartedAt)),
-            ("generationProgress", course.generationProgress.map { .json($0) } ?? .null),
-            ("language", optional(course.language)), ("description", optional(course.description)), ("webhookUrl", optional(course.webhookURL)),
-            ("settings", .json(course.settings)), ("createdAt", date(course.createdAt)), ("updatedAt", date(course.updatedAt)),
-        ])
+        var object = JSONObjectWriter()
+        object.uuid("id", course.id)
+        object.string("title", course.title)
+        object.string("slug", course.slug)
+        object.string("status", course.status.rawValue)
+        object.uuid("organizationId", course.organizationID)
+        object.uuid("userId", course.ownerID)
+        object.string("generationStatus", course.generationStatus?.rawValue)
+        object.string("generationCode", course.generationCode)
+        object.string("generationStartedAt", course.generationStartedAt?.iso8601Milliseconds)
+        object.json("generationProgress", course.generationProgress)
+        object.string("language", course.language)
+        object.string("description", course.description)
+        object.string("webhookUrl", course.webhookURL)
+        object.json("settings", course.settings)
+        object.string("createdAt", course.createdAt.iso8601Milliseconds)
+        object.string("updatedAt", course.updatedAt.iso8601Milliseconds)
+        return object.value
     }
 }
 

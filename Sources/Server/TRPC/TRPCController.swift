@@ -76,7 +76,7 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
         let inputs = await readInputs(request, count: paths.count, isBatch: isBatch, limit: bodyLimit)
 
         let principal = context.principal
-        let identity = principal.map { $0.userID.uuidString.lowercased() } ?? context.clientAddress.map { "ip:\($0)" }
+        let identity = principal.map { $0.userID.lowercasedString } ?? context.clientAddress.map { "ip:\($0)" }
         let requestID = context.requestID
         let logger = context.logger
         let call: @Sendable (Int) async -> Outcome = { [self] index in
@@ -116,7 +116,7 @@ struct TRPCController<Context: RequestContext & PrincipalRequestContext>: Sendab
     /// procedure's streamed resolver reads the body. A procedure without one refuses the form.
     private func streamed(_ request: Request, context: Context, path: String, form: StreamedCall.Form, contentType: String) async -> Response {
         let principal = context.principal
-        let identity = principal.map { $0.userID.uuidString.lowercased() } ?? context.clientAddress.map { "ip:\($0)" }
+        let identity = principal.map { $0.userID.lowercasedString } ?? context.clientAddress.map { "ip:\($0)" }
         let outcome = await outcome(path: path, logger: context.logger, requestID: context.requestID) {
             guard let procedure = procedures[path] else { throw TRPCError(.notFound, "No procedure found on path \"\(path)\"") }
             guard request.method == .post, procedure.method == .mutation else {
