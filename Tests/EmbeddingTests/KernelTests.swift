@@ -49,6 +49,29 @@ import Testing
         #expect(abs(row[0] - 1 / (1 + exp(-1))) < 1e-6)
         #expect(row[2] == 0)
     }
+
+    /// The vector path (rows of 8 and more) against a double-precision softmax, for lengths around its
+    /// 8-lane blocking and the attention's usual 128…512, with a spread of -60…+20 as attention scores have.
+    @Test(arguments: [8, 9, 15, 16, 31, 128, 256, 300, 512])
+    func softmaxMatchesDoubleReference(count: Int) {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            var row: [Float] = (0..<count).map { _ in Float.random(in: -60...20, using: &generator) }
+            let maximum = Double(row.max() ?? 0)
+            let exps = row.map { exp(Double($0) - maximum) }
+            let total = exps.reduce(0, +)
+            row.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: $0.count) }
+            for i in 0..<count {
+                let expected = exps[i] / total
+                // x − max is rounded in Float (up to 4e-6 absolute at a spread of 80), so ~1e-5 relative is the floor.
+                #expect(abs(Double(row[i]) - expected) <= 1e-5 * expected + 1e-30, "element \(i) of \(count)")
+            }
+        }
+        var wide: [Float] = [0, -1, -200, -87.5, -87, -3, -2, -1, 0, -1000]
+        wide.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: $0.count) }
+        #expect(wide[2] == 0 && wide[3] == 0 && wide[9] == 0)
+        #expect(wide[4] > 0 && abs(wide.reduce(0, +) - 1) < 1e-6)
+    }
 }
 
 @Suite struct SkinnyGemmTests {

@@ -53,25 +53,35 @@ enum SearchProcedures {
     static func rounded(_ milliseconds: Double) -> Double { (milliseconds * 1000).rounded() / 1000 }
 
     /// One hit with the contract's fields; missing ones default to '' / null / 0 / false (`level` to `child`).
+    /// Written straight to text (a page is up to 100 hits of a few kilobytes each).
     static func result(_ hit: PointRecord, includePayload: Bool) -> WireValue {
         let payload = hit.payload ?? [:]
-        func text(_ key: String) -> WireValue { .string(payload[key]?.stringValue ?? "") }
-        func flag(_ key: String) -> WireValue {
+        func flag(_ key: String) -> JSONValue {
             if case .bool(let set)? = payload[key] { return .bool(set) }
             return .bool(false)
         }
-        func value(_ key: String) -> WireValue { payload[key].map { .json($0) } ?? .null }
-        var fields: [(String, WireValue)] = [
-            ("chunk_id", text("chunk_id")), ("parent_chunk_id", value("parent_chunk_id")),
-            ("level", .string(payload["level"]?.stringValue ?? "child")), ("content", text("content")), ("heading_path", text("heading_path")),
-            ("chapter", value("chapter")), ("section", value("section")), ("document_id", text("document_id")),
-            ("document_name", text("document_name")), ("page_number", value("page_number")), ("page_range", value("page_range")),
-            ("token_count", .json(payload["token_count"] ?? .int(0))), ("score", .float(hit.score ?? 0)),
-            ("metadata", .object([("has_code", flag("has_code")), ("has_formulas", flag("has_formulas")), ("has_tables", flag("has_tables")),
-                                  ("has_images", flag("has_images"))])),
-        ]
-        if includePayload { fields.append(("payload", .json(.object(payload)))) }
-        return .object(fields)
+        var object = JSONObjectWriter(capacity: 2048)
+        object.string("chunk_id", payload["chunk_id"]?.stringValue ?? "")
+        object.json("parent_chunk_id", payload["parent_chunk_id"])
+        object.string("level", payload["level"]?.stringValue ?? "child")
+        object.string("content", payload["content"]?.stringValue ?? "")
+        object.string("heading_path", payload["heading_path"]?.stringValue ?? "")
+        object.json("chapter", payload["chapter"])
+        object.json("section", payload["section"])
+        object.string("document_id", payload["document_id"]?.stringValue ?? "")
+        object.string("document_name", payload["document_name"]?.stringValue ?? "")
+        object.json("page_number", payload["page_number"])
+        object.json("page_range", payload["page_range"])
+        object.json("token_count", payload["token_count"] ?? .int(0))
+        object.wire("score", .float(hit.score ?? 0))
+        var metadata = JSONObjectWriter(capacity: 96)
+        metadata.json("has_code", flag("has_code"))
+        metadata.json("has_formulas", flag("has_formulas"))
+        metadata.json("has_tables", flag("has_tables"))
+        metadata.json("has_images", flag("has_images"))
+        object.wire("metadata", metadata.value)
+        if includePayload { object.json("payload", .object(payload)) }
+        return object.value
     }
 }
 
