@@ -208,6 +208,41 @@ struct TRPCProcedureTests {
         }
     }
 
+    @Test("courses: concurrent creates with one title share commits and still get distinct slugs; concurrent updates all land")
+    func concurrentCourseWrites() async throws {
+        let world = try await PlatformWorld.make()
+        let app = try await buildApplication(world.configuration)
+        try await app.test(.router) { client in
+            let mine = try await world.bearer(world.instructor)
+            let slugs = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<40 {
+                    group.addTask { try await client.trpcMutation("courses.create", #"{"title":"Same Title"}"#, headers: mine).data?["slug"]?.stringValue }
+                }
+                var slugs: [String?] = []
+                for try await slug in group { slugs.append(slug) }
+                return slugs
+            }
+            #expect(slugs.count == 40 && slugs.allSatisfy { $0?.hasPrefix("same-title") == true })
+            #expect(Set(slugs.compactMap { $0 }).count == 40)
+            #expect(try world.accounts.listCourses(in: .organization(world.alpha.id), limit: 100).courses.count == 40)
+
+            let id = try await client.trpcMutation("courses.create", #"{"title":"Target"}"#, headers: mine).data?["id"]?.stringValue ?? ""
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<20 {
+                    group.addTask {
+                        try await Int(client.trpcMutation("courses.update", #"{"courseId":"\#(id)","description":"version \#(n)"}"#, headers: mine).status.code)
+                    }
+                }
+                var statuses: [Int] = []
+                for try await status in group { statuses.append(status) }
+                return statuses
+            }
+            #expect(statuses.allSatisfy { $0 == 200 })
+            let final = try await client.trpcQuery("courses.get", #"{"courseId":"\#(id)"}"#, headers: mine).data
+            #expect((0..<20).map { "version \($0)" }.contains(final?["description"]?.stringValue ?? ""))
+        }
+    }
+
     @Test("courses: create with only a title, get, cursor pages newest first, update and delete by the owner or an admin")
     func courses() async throws {
         let world = try await PlatformWorld.make()

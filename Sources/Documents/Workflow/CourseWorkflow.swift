@@ -30,6 +30,29 @@ public final class CourseWorkflow: Sendable {
         self.globalConcurrencyLimit = max(1, globalConcurrencyLimit)
     }
 
+    // MARK: Course records
+
+    /// `courses.create` for `caller` in their organisation, in a group-committed transaction: concurrent creates
+    /// and updates share one commit (one fsync) between them, and no caller holds LMDB's writer lock on its
+    /// own thread while the disk syncs (one transaction and two syncs per call held 32 clients to ≈ 630 a second).
+    public func createCourse(_ new: NewCourse, by caller: Principal) async throws -> Course {
+        let accounts = accounts
+        return try await jobs.committer.write { txn in
+            try accounts.createCourse(new, ownerID: caller.userID, organizationID: caller.organizationID, in: txn)
+        }
+    }
+
+    /// `courses.update` by `caller`, group-committed like `createCourse`: the change runs only when the caller
+    /// `mayModify` the course (see `AccountsStore.updateCourse(id:by:_:)`); it may run more than once.
+    public func updateCourse(id: UUID, by caller: Principal, _ change: @escaping @Sendable (inout Course) throws -> Void) async throws -> Course {
+        let accounts = accounts
+        return try await jobs.committer.write { txn in
+            let current = try accounts.course(id: id, in: caller.scope, txn: txn)
+            guard caller.mayModify(current) else { throw AccountsStore.courseAccessDenied }
+            return try accounts.updateCourse(id: id, in: caller.scope, txn: txn, change)
+        }
+    }
+
     // MARK: Generation
 
     /// What `generation.initiate` answers.

@@ -25,7 +25,7 @@ enum CourseProcedures {
                 new.description = fields.description
                 new.webhookURL = fields.webhookURL
                 new.settings = fields.settings.map(JSONValue.object) ?? .object([:])
-                return PlatformWire.course(try accounts.createCourse(new, ownerID: caller.userID, organizationID: caller.organizationID))
+                return PlatformWire.course(try await services.workflow.createCourse(new, by: caller))
             },
             .query("courses.get", .instructor) { call in
                 let caller = try call.caller()
@@ -54,13 +54,14 @@ enum CourseProcedures {
                 let fields = readEditable(&input)
                 try input.finish()
                 guard let id else { throw TRPCError(.badRequest, "invalid input") }
-                let course = try accounts.updateCourse(id: id, by: caller) { course in
+                let setsLanguage = input.has("language"), setsDescription = input.has("description"), setsWebhook = input.has("webhookUrl")
+                let course = try await services.workflow.updateCourse(id: id, by: caller) { course in
                     if let title { course.title = title }
                     if let slug = fields.slug { course.slug = slug }
                     if let status = fields.status { course.status = status }
-                    if input.has("language") { course.language = fields.language }
-                    if input.has("description") { course.description = fields.description }
-                    if input.has("webhookUrl") { course.webhookURL = fields.webhookURL }
+                    if setsLanguage { course.language = fields.language }
+                    if setsDescription { course.description = fields.description }
+                    if setsWebhook { course.webhookURL = fields.webhookURL }
                     if let settings = fields.settings { course.settings = .object(settings) }
                 }
                 return PlatformWire.course(course)
