@@ -126,6 +126,24 @@ struct RecordsTests {
         #expect(counts.users == 6 && counts.courses == 0)
     }
 
+    @Test("a common title's slugs count up without gaps, and stay unique after deletions in between")
+    func manyCoursesWithOneTitle() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.cleanup() }
+        let owner = try fixture.user("owner@acme.test", in: try fixture.organization("Acme"))
+        let slugs = try (0..<300).map { _ in try fixture.course("Weekly Seminar", owner: owner).slug }
+        #expect(slugs == ["weekly-seminar"] + (2...300).map { "weekly-seminar-\($0)" })
+        for suffix in [7, 100, 101, 250] {
+            let course = try #require(try fixture.store.course(slug: "weekly-seminar-\(suffix)", organizationID: owner.organizationID))
+            _ = try fixture.store.deleteCourse(id: course.id, in: .organization(owner.organizationID))
+        }
+        var seen = Set(slugs).subtracting([7, 100, 101, 250].map { "weekly-seminar-\($0)" })
+        for _ in 0..<10 {
+            let slug = try fixture.course("Weekly Seminar", owner: owner).slug
+            #expect(slug.hasPrefix("weekly-seminar-") && seen.insert(slug).inserted, "\(slug) handed out twice")
+        }
+    }
+
     @Test("courses: a title is enough; slugs derived and unique per organisation; fields validated")
     func createCourses() throws {
         let fixture = try StoreFixture()
