@@ -21,11 +21,14 @@ extension AccountsStore {
 
     /// `courses.update` by `actor`: the change runs only when `actor.mayModify` the course.
     public func updateCourse(id: UUID, by actor: Principal, _ change: (inout Course) throws -> Void) throws -> Course {
-        try environment.write { txn in
-            let current = try course(id: id, in: actor.scope, txn: txn)
-            guard actor.mayModify(current) else { throw Self.courseAccessDenied }
-            return try updateCourse(id: id, in: actor.scope, txn: txn, change)
-        }
+        try environment.write { txn in try updateCourse(id: id, by: actor, txn: txn, change) }
+    }
+
+    /// `updateCourse(id:by:_:)` in the caller's transaction (a group commit); `change` may run more than once.
+    package func updateCourse(id: UUID, by actor: Principal, txn: WriteTransaction, _ change: (inout Course) throws -> Void) throws -> Course {
+        let current = try course(id: id, in: actor.scope, txn: txn)
+        guard actor.mayModify(current) else { throw Self.courseAccessDenied }
+        return try updateCourse(id: id, in: actor.scope, txn: txn, change)
     }
 
     /// `courses.delete` by `actor`, with the same rule.

@@ -88,9 +88,10 @@ static void softmax_rows_avx2(float *x, int rows, int cols) {
         }
         float sum = horizontal_sum8(sums);
         for (; i < cols; i++) { row[i] = expf(row[i] - maximum); sum += row[i]; }
-        const __m256 scale = _mm256_set1_ps(1.0f / sum);
+        const float inverse = 1.0f / sum;
+        const __m256 scale = _mm256_set1_ps(inverse);
         for (i = 0; i + 8 <= cols; i += 8) _mm256_storeu_ps(row + i, _mm256_mul_ps(_mm256_loadu_ps(row + i), scale));
-        for (; i < cols; i++) row[i] *= 1.0f / sum;
+        for (; i < cols; i++) row[i] *= inverse;
     }
 }
 #endif

@@ -16,9 +16,8 @@ public struct JSONObjectWriter {
         text.append(UInt8(ascii: "{"))
     }
 
-    /// The finished object.
-    public var value: WireValue {
-        var text = text
+    /// The finished object (the writer is used up, so its text is closed without a copy).
+    public consuming func finish() -> WireValue {
         text.append(UInt8(ascii: "}"))
         return .raw(text)
     }

@@ -60,7 +60,7 @@ struct UUIDTextTests {
         object.json("settings", .object(["depth": .array([.int(1), .bool(true)])]))
         object.json("progress", nil)
         object.wire("score", .float(0.5))
-        guard case .raw(let text) = object.value else {
+        guard case .raw(let text) = object.finish() else {
             Issue.record("expected raw text")
             return
         }
@@ -70,6 +70,6 @@ struct UUIDTextTests {
             "settings": .object(["depth": .array([.int(1), .bool(true)])]), "progress": .null, "score": .double(0.5),
         ]))
         #expect(String(decoding: text, as: UTF8.self).hasPrefix("{\"id\":\"\(id.lowercasedString)\",\"title\":"))
-        #expect(WireValue.array([JSONObjectWriter().value]).bytes == Array("[{}]".utf8))
+        #expect(WireValue.array([JSONObjectWriter().finish()]).bytes == Array("[{}]".utf8))
     }
 }

@@ -46,11 +46,7 @@ public final class CourseWorkflow: Sendable {
     /// `mayModify` the course (see `AccountsStore.updateCourse(id:by:_:)`); it may run more than once.
     public func updateCourse(id: UUID, by caller: Principal, _ change: @escaping @Sendable (inout Course) throws -> Void) async throws -> Course {
         let accounts = accounts
-        return try await jobs.committer.write { txn in
-            let current = try accounts.course(id: id, in: caller.scope, txn: txn)
-            guard caller.mayModify(current) else { throw AccountsStore.courseAccessDenied }
-            return try accounts.updateCourse(id: id, in: caller.scope, txn: txn, change)
-        }
+        return try await jobs.committer.write { txn in try accounts.updateCourse(id: id, by: caller, txn: txn, change) }
     }
 
     // MARK: Generation

@@ -60,7 +60,7 @@ enum PlatformWire {
         object.json("settings", course.settings)
         object.string("createdAt", course.createdAt.iso8601Milliseconds)
         object.string("updatedAt", course.updatedAt.iso8601Milliseconds)
-        return object.value
+        return object.finish()
     }
 }
 

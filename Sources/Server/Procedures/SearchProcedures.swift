@@ -79,9 +79,9 @@ enum SearchProcedures {
         metadata.json("has_formulas", flag("has_formulas"))
         metadata.json("has_tables", flag("has_tables"))
         metadata.json("has_images", flag("has_images"))
-        object.wire("metadata", metadata.value)
+        object.wire("metadata", metadata.finish())
         if includePayload { object.json("payload", .object(payload)) }
-        return object.value
+        return object.finish()
     }
 }
 
