@@ -164,6 +164,9 @@ public final class DataDirectory: Sendable {
                 )
                 let model = try MiniLMEmbedder(modelDirectory: directory, configuration: .init(threads: embedding.threads))
                 let cached = CachedEmbedder(model, cache: cache)
+                logger.info("native embedding model loaded", metadata: [
+                    "model": "\(model.modelName)", "threads": "\(embedding.threads)", "blas_kernels": "\(BLASKernels.current)",
+                ])
                 embeddingCache = cache
                 embedders.register(cached, aliases: ["all-MiniLM-L6-v2"])
                 courseModel = DocumentProcessor.Model(embedder: cached, chunker: try HierarchicalChunker(tokenizer: model.tokenizer, configuration: platform.chunking))

@@ -87,3 +87,38 @@ def test_inference_errors(client, server):
         "query": {"text": "", "model": MODEL}, "using": "dense", "limit": 1}, timeout=60)
     assert r.status_code == 200
     assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+
+
+def _cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def test_blas_kernels_match_the_cpu():
+    """OpenBLAS 0.3.21 gives a CPU it does not know by model number (a VM's generic Xeon) its SSE3 Prescott
+    kernels; campus-search re-selects AVX-512/AVX2 ones at start-up unless OPENBLAS_CORETYPE says otherwise."""
+    import subprocess
+    from conftest import _binary
+    flags = _cpu_flags()
+    if "avx2" not in flags or "fma" not in flags:
+        pytest.skip("this CPU has no AVX2+FMA: OpenBLAS's own choice stands")
+    text = '{"text": "kernels"}\n'
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    done = subprocess.run([_binary(), "embed"], input=text, capture_output=True, text=True, timeout=120,
+                          env={**env, "OPENBLAS_VERBOSE": "2"}, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    cores = [line.split(":", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("Core:")]
+    assert cores, done.stderr
+    avx512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= flags
+    modern = {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", "Excavator"}
+    assert cores[-1] in modern, f"BLAS kernels {cores} on a CPU with AVX2{'/AVX-512' if avx512 else ''}"
+    # An explicit choice wins: the user's OPENBLAS_CORETYPE is never replaced.
+    forced = subprocess.run([_binary(), "embed"], input=text, capture_output=True, text=True, timeout=120,
+                            env={**env, "OPENBLAS_VERBOSE": "2", "OPENBLAS_CORETYPE": "Prescott"}, cwd=ROOT)
+    assert forced.returncode == 0, forced.stderr
+    assert [l for l in forced.stderr.splitlines() if l.startswith("Core:")] == ["Core: Prescott"]
+    import json
+    assert json.loads(forced.stdout)["embedding"] == pytest.approx(json.loads(done.stdout)["embedding"], abs=1e-5)
