@@ -81,6 +81,9 @@ struct EmbedOptions: ParsableArguments {
     @Option(help: "Texts per forward pass.")
     var batch: Int = 32
 
+    @Option(help: "Tokens per forward pass at most (a longer text is a pass of its own).")
+    var batchTokens: Int = MiniLMEmbedder.Configuration().maxBatchTokens
+
     /// `--model`, else `$CAMPUS_SEARCH_MODEL_DIR`, else the default directory.
     var modelDirectory: String {
         model ?? ProcessInfo.processInfo.environment["CAMPUS_SEARCH_MODEL_DIR"] ?? Self.defaultModelDirectory
@@ -91,8 +94,10 @@ struct EmbedOptions: ParsableArguments {
         let threads = threads ?? self.threads, batch = batch ?? self.batch
         guard (1...256).contains(threads) else { throw CLIError("--threads must be 1...256, got \(threads)") }
         guard (1...4096).contains(batch) else { throw CLIError("--batch must be 1...4096, got \(batch)") }
+        guard batchTokens >= 1 else { throw CLIError("--batch-tokens must be ≥ 1, got \(batchTokens)") }
         do {
-            return try MiniLMEmbedder(modelDirectory: modelDirectory, configuration: .init(threads: threads, batchSize: batch))
+            return try MiniLMEmbedder(modelDirectory: modelDirectory,
+                                      configuration: .init(threads: threads, batchSize: batch, maxBatchTokens: batchTokens))
         } catch let error as EmbeddingError {
             throw CLIError(error.description)
         }

@@ -156,7 +156,7 @@ public final class MiniLMEmbedder: Embedder {
         // Longest first: similar lengths share a batch and the largest workspace is made first.
         let order = ids.indices.sorted { ids[$0].count > ids[$1].count }
         let batches = Self.batches(order.map { ids[$0].count }, maxTexts: configuration.batchSize,
-                                   maxTokens: configuration.maxBatchTokens)
+                                   maxTokens: configuration.maxBatchTokens, workers: configuration.threads)
         let batchCount = batches.count
         let output = OutputRows(base: .allocate(capacity: ids.count * h))
         defer { output.base.deallocate() }
@@ -196,18 +196,45 @@ public final class MiniLMEmbedder: Embedder {
 
     /// Consecutive ranges of `lengths` with at most `maxTexts` entries and `maxTokens` tokens each
     /// (a single longer entry makes a batch of its own).
-    static func batches(_ lengths: [Int], maxTexts: Int, maxTokens: Int) -> [Range<Int>] {
+    ///
+    /// With `workers > 1`, when greedy packing would leave the last round short (3 batches for 2 workers:
+    /// one worker idles through the third), the texts are instead cut into whole rounds of `workers`
+    /// shares of about equal tokens, each then packed within the limits, so the workers finish together.
+    /// A call that fits one batch stays one batch.
+    static func batches(_ lengths: [Int], maxTexts: Int, maxTokens: Int, workers: Int = 1) -> [Range<Int>] {
+        let greedy = packed(lengths.indices, lengths, maxTexts: maxTexts, maxTokens: maxTokens)
+        guard workers > 1, greedy.count > 1, greedy.count % workers != 0 else { return greedy }
+        let shares = workers * ((greedy.count + workers - 1) / workers)
+        let total = lengths.reduce(0, +)
         var result: [Range<Int>] = []
-        var start = 0, tokens = 0
+        var start = 0, before = 0, share = 0
         for (index, length) in lengths.enumerated() {
-            if index > start, index - start >= maxTexts || tokens + length > maxTokens {
+            // An entry belongs to the share its middle token falls in.
+            let mine = min(shares - 1, (2 * before + length) * shares / (2 * max(total, 1)))
+            if mine != share {
+                result += packed(start..<index, lengths, maxTexts: maxTexts, maxTokens: maxTokens)
+                start = index
+                share = mine
+            }
+            before += length
+        }
+        result += packed(start..<lengths.count, lengths, maxTexts: maxTexts, maxTokens: maxTokens)
+        return result
+    }
+
+    /// `range` of `lengths` packed greedily into batches within the two limits.
+    private static func packed(_ range: Range<Int>, _ lengths: [Int], maxTexts: Int, maxTokens: Int) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = range.lowerBound, tokens = 0
+        for index in range {
+            if index > start, index - start >= maxTexts || tokens + lengths[index] > maxTokens {
                 result.append(start..<index)
                 start = index
                 tokens = 0
             }
-            tokens += length
+            tokens += lengths[index]
         }
-        if start < lengths.count { result.append(start..<lengths.count) }
+        if start < range.upperBound { result.append(start..<range.upperBound) }
         return result
     }
 

@@ -118,4 +118,26 @@ import Testing
         #expect(batches == [0..<1, 1..<2, 2..<5, 5..<8])
         #expect(MiniLMEmbedder.batches([], maxTexts: 3, maxTokens: 10).isEmpty)
     }
+
+    @Test func batchesComeInWholeRoundsForTheWorkers() {
+        // The report.pdf shape: 52 texts of 44...256 tokens, longest first. Greedy packing made 3 batches.
+        let lengths = Array(repeating: 256, count: 18) + Array(repeating: 225, count: 30) + [200, 137, 90, 46]
+        #expect(MiniLMEmbedder.batches(lengths, maxTexts: 32, maxTokens: 4096).count == 3)
+        for workers in [2, 3, 4] {
+            let batches = MiniLMEmbedder.batches(lengths, maxTexts: 32, maxTokens: 4096, workers: workers)
+            #expect(batches.count % workers == 0, "workers \(workers): \(batches)")
+            #expect(batches.first?.lowerBound == 0 && batches.last?.upperBound == lengths.count)
+            #expect(zip(batches, batches.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            let tokens = batches.map { lengths[$0].reduce(0, +) }
+            #expect(tokens.allSatisfy { $0 <= 4096 })
+            // Equal shares up to one text.
+            #expect(tokens.max()! - tokens.min()! <= 256 + 225, "workers \(workers): \(tokens)")
+        }
+        // The limits still hold inside a share, and one long text is a batch of its own.
+        let tight = MiniLMEmbedder.batches([300, 200, 100, 100, 50, 10, 10, 10], maxTexts: 3, maxTokens: 250, workers: 2)
+        #expect(tight.allSatisfy { $0.count <= 3 })
+        #expect(tight.first == 0..<1)
+        #expect(tight.dropFirst().allSatisfy { [300, 200, 100, 100, 50, 10, 10, 10][$0].reduce(0, +) <= 250 })
+        #expect(MiniLMEmbedder.batches([], maxTexts: 3, maxTokens: 10, workers: 2).isEmpty)
+    }
 }
