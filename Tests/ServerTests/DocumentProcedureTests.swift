@@ -131,6 +131,15 @@ struct DocumentProcedureTests {
             #expect(found.data?["metadata"]?["search_type"] == "hybrid" && found.data?["metadata"]?["cached"] == false)
             let again = try await client.trpcQuery("search.chunks", query, headers: headers)
             #expect(again.data?["metadata"]?["cached"] == true && again.data?["results"] == found.data?["results"])
+            #expect(again.data?["results"]?.arrayValue?.first?["payload"] == nil)
+            // includePayload is an answer of its own: its kept rendering carries the payload, the other's does not.
+            let withPayload = query.replacingOccurrences(of: #""limit":3"#, with: #""limit":3,"includePayload":true"#)
+            let full = try await client.trpcQuery("search.chunks", withPayload, headers: headers)
+            #expect(full.data?["metadata"]?["cached"] == false)
+            #expect(full.data?["results"]?.arrayValue?.first?["payload"]?["document_id"] == .string(fileID))
+            let fullAgain = try await client.trpcQuery("search.chunks", withPayload, headers: headers)
+            #expect(fullAgain.data?["metadata"]?["cached"] == true && fullAgain.data?["results"] == full.data?["results"])
+            #expect(try await client.trpcQuery("search.chunks", query, headers: headers).data?["results"] == found.data?["results"])
 
             let listed = try await client.trpcQuery("documents.list", #"{"courseId":"\#(docs.course.id.uuidString.lowercased())"}"#, headers: headers)
             #expect(listed.data?["total"] == 1 && listed.data?["documents"]?.arrayValue?.first?["id"] == .string(fileID))

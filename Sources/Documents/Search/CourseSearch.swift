@@ -43,6 +43,30 @@ public final class CourseSearch: Sendable {
         public var searchMilliseconds: Double
         public var cached: Bool
         public var filtersApplied: [String: JSONValue]
+        /// Kept with the cached answer: the wire layer's encoding of `hits`, made once.
+        public var rendering: AnswerRendering
+    }
+
+    /// The wire layer's encoding of one answer's hits, made once and kept beside the cached answer, so a cache
+    /// hit is served without encoding its hits again (a page of 10 hits is ~19 KB of JSON: encoding it was most
+    /// of a hit's work). Opaque to the search: it is made with the answer and dropped with its cache entry, so it
+    /// can never show hits the answer does not hold.
+    public final class AnswerRendering: Sendable {
+        private let stored = Mutex<[UInt8]?>(nil)
+
+        public init() {}
+
+        /// The bytes `make` returns, made the first time only (two first callers at once may both make them; both
+        /// get the same bytes, since they encode the same hits, and one copy is kept).
+        public func bytes(orMake make: () -> [UInt8]) -> [UInt8] {
+            if let done = stored.withLock({ $0 }) { return done }
+            let made = make()
+            return stored.withLock { stored in
+                if let stored { return stored }
+                stored = made
+                return made
+            }
+        }
     }
 
     let accounts: AccountsStore
@@ -92,6 +116,7 @@ public final class CourseSearch: Sendable {
         var searchType: String
         var embeddingMilliseconds: Double
         var searchMilliseconds: Double
+        var rendering: AnswerRendering
     }
 
     /// - `cacheBytes` (Int, default 64 MiB): the result cache's budget.
@@ -123,7 +148,7 @@ public final class CourseSearch: Sendable {
             hits.increment()
             counts.hits.add(1, ordering: .relaxed)
             return Result(hits: answer.hits, searchType: answer.searchType, embeddingMilliseconds: 0, searchMilliseconds: answer.searchMilliseconds,
-                          cached: true, filtersApplied: filtersApplied)
+                          cached: true, filtersApplied: filtersApplied, rendering: answer.rendering)
         }
         misses.increment()
         counts.misses.add(1, ordering: .relaxed)
@@ -145,8 +170,10 @@ public final class CourseSearch: Sendable {
             return (try vectors.query(Self.denseRequest(vector: vector, filter: filter, options: options)), "dense")
         }
         let searchMs = Self.milliseconds(since: searchStart)
-        let answer = CachedAnswer(hits: found, searchType: type, embeddingMilliseconds: embeddingMs, searchMilliseconds: searchMs)
-        let cost = found.reduce(256) { $0 + 128 + Self.approximateBytes($1.payload) }
+        let answer = CachedAnswer(hits: found, searchType: type, embeddingMilliseconds: embeddingMs, searchMilliseconds: searchMs,
+                                  rendering: AnswerRendering())
+        // The records and, about as large, their rendering.
+        let cost = found.reduce(256) { $0 + 128 + 2 * Self.approximateBytes($1.payload) }
         let (count, bytes, evictions) = cache.withLock { cache -> (Int, Int, Int) in
             let before = cache.evictions
             cache.set(key, answer, cost: cost, now: now)
@@ -159,7 +186,7 @@ public final class CourseSearch: Sendable {
         entries.record(count)
         cacheBytes.record(bytes)
         return Result(hits: found, searchType: type, embeddingMilliseconds: embeddingMs, searchMilliseconds: searchMs, cached: false,
-                      filtersApplied: filtersApplied)
+                      filtersApplied: filtersApplied, rendering: answer.rendering)
     }
 
     // MARK: Requests

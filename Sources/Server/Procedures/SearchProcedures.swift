@@ -38,7 +38,10 @@ enum SearchProcedures {
                 guard let courseID, let query else { throw TRPCError(.badRequest, "invalid input") }
                 let found = try await search.search(courseID: courseID, query: query, options: options, by: caller)
                 return .object([
-                    ("results", .array(found.hits.map { result($0, includePayload: options.includePayload) })),
+                    // Encoded once per cached answer (includePayload is part of the cache key).
+                    ("results", .raw(found.rendering.bytes {
+                        WireValue.array(found.hits.map { result($0, includePayload: options.includePayload) }).bytes
+                    })),
                     ("metadata", .object([
                         ("total_results", .int(found.hits.count)), ("search_type", .string(found.searchType)),
                         ("embedding_time_ms", .double(rounded(found.embeddingMilliseconds))),
