@@ -14,6 +14,8 @@ Setup (once):
   swift build -c release
 Run:
   Benchmarks/.venv/bin/python Benchmarks/peers/embed_peers.py --threads 2
+  # long texts: the 52 chunks the pipeline cuts from Tests/DocumentsTests/Fixtures/report.pdf (throughput only)
+  Benchmarks/.venv/bin/python Benchmarks/peers/embed_peers.py --threads 2 --passages-file Benchmarks/documents/report_chunks.jsonl
 """
 import argparse
 import json
@@ -112,6 +114,8 @@ def run_peer(model, passages, queries, threads, batch, warmup):
         t = time.perf_counter()
         model.encode([q])
         latencies.append((time.perf_counter() - t) * 1000)
+    if not latencies:
+        latencies = [float("nan")]
     return {
         "engine": "sentence-transformers (PyTorch %s CPU)" % torch.__version__,
         "passages": len(passages), "threads": threads, "batch": batch, "seconds": seconds,
@@ -122,8 +126,10 @@ def run_peer(model, passages, queries, threads, batch, warmup):
 
 
 def run_ours(passages_path, queries_path, threads, batch, warmup):
-    cmd = [str(BINARY), "bench", "embed", "--input", str(passages_path), "--queries", str(queries_path),
+    cmd = [str(BINARY), "bench", "embed", "--input", str(passages_path),
            "--model", str(MODEL), "--threads", str(threads), "--batch", str(batch), "--warmup", str(warmup)]
+    if queries_path is not None:
+        cmd += ["--queries", str(queries_path)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -144,6 +150,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=64)
     parser.add_argument("--check", type=int, default=200, help="passages compared between engines")
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--passages-file", help="JSON lines {\"text\"} to embed instead of the Debian corpus "
+                        "(no query latency then)")
     args = parser.parse_args()
 
     if not BINARY.exists():
@@ -151,8 +159,13 @@ def main():
     from sentence_transformers import SentenceTransformer
     import numpy as np
     model = SentenceTransformer(str(MODEL), device="cpu")
-    passages_path, queries_path = make_corpus(args.passages, args.queries, model.tokenizer)
-    passages, queries = load_texts(passages_path), load_texts(queries_path)
+    if args.passages_file:
+        passages_path, queries_path = Path(args.passages_file), None
+        passages, queries = load_texts(passages_path), []
+        args.warmup = min(args.warmup, len(passages))
+    else:
+        passages_path, queries_path = make_corpus(args.passages, args.queries, model.tokenizer)
+        passages, queries = load_texts(passages_path), load_texts(queries_path)
     tokens = sum(len(model.tokenizer(p, truncation=True, max_length=256)["input_ids"]) for p in passages)
     print(f"corpus: {len(passages)} passages, {tokens} tokens ({tokens / len(passages):.1f}/passage), "
           f"{len(queries)} queries; threads={args.threads} batch={args.batch}", flush=True)
@@ -176,7 +189,7 @@ def main():
     print("|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['engine']} | {r['threads']} | {r['sentences_per_second']:.1f} | "
-              f"{r['query_p50_ms']:.2f} | {r['query_p95_ms']:.2f} |")
+              f"{r.get('query_p50_ms', float('nan')):.2f} | {r.get('query_p95_ms', float('nan')):.2f} |")
     if len(rows) == 2:
         print(f"\nthroughput ratio campus-search / sentence-transformers: "
               f"{rows[0]['sentences_per_second'] / rows[1]['sentences_per_second']:.2f}")
