@@ -111,7 +111,8 @@ public final class JobQueue: Sendable {
     /// waiting), highest priority first, FIFO within a priority, each under a lease for `worker`.
     public func claim(queue: String, worker: String, limit: Int) async throws -> [JobRecord] {
         let transitions = transitions, clock = clock
-        return try await committer.write { txn in
+        // Deferrable, like the completions: a worker's bookkeeping joins the next enqueue's commit.
+        return try await committer.write(deferrable: true) { txn in
             try transitions.claim(queue: queue, worker: worker, limit: limit, now: clock.now(), in: txn)
         }
     }
@@ -140,7 +141,7 @@ public final class JobQueue: Sendable {
     public func complete(_ claim: JobClaim, result: JSONValue,
                          alsoWrite: (@Sendable (WriteTransaction) throws -> Void)? = nil) async throws -> JobRecord {
         let transitions = transitions, clock = clock
-        return try await committer.write { txn in
+        return try await committer.write(deferrable: true) { txn in
             try transitions.complete(claim, result: result, now: clock.now(), alsoWrite: alsoWrite, in: txn)
         }
     }
@@ -150,7 +151,7 @@ public final class JobQueue: Sendable {
     public func completeAndClaimNext(_ claim: JobClaim, result: JSONValue, worker: String,
                                      alsoWrite: (@Sendable (WriteTransaction) throws -> Void)? = nil) async throws -> (completed: JobRecord, next: JobRecord?) {
         let transitions = transitions, clock = clock
-        return try await committer.write { txn in
+        return try await committer.write(deferrable: true) { txn in
             try transitions.completeAndClaim(claim, result: result, worker: worker, now: clock.now(), alsoWrite: alsoWrite, in: txn)
         }
     }

@@ -35,6 +35,37 @@ struct GroupCommitterTests {
         #expect(stats.commits < total / 4, "\(stats.commits) commits for \(total) writes")
     }
 
+    @Test("a deferrable write waits for the next write's commit and joins it; alone, it commits after the deferral")
+    func deferrableWrites() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment.open(path: dir)
+        let table: Table<UInt64, UInt64> = try env.table("t")
+
+        // A deferral far longer than the test: only the urgent write can start the commit.
+        let patient = GroupCommitter(environment: env, deferral: .seconds(600))
+        let deferred = Task { try await patient.write(deferrable: true) { txn in try table.put(1, for: 1, in: txn) } }
+        let more = Task { try await patient.write(deferrable: true) { txn in try table.put(2, for: 2, in: txn) } }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(patient.statistics.commits == 0)
+        #expect(try env.read { try table.get(1, in: $0) } == nil)
+        try await patient.write { txn in try table.put(3, for: 3, in: txn) }
+        try await deferred.value
+        try await more.value
+        #expect(patient.statistics == .init(commits: 1, writes: 3))
+        #expect(try env.read { txn in try [1, 2, 3].map { try table.get($0, in: txn) } } == [1, 2, 3])
+
+        // With nothing else to wait for, a deferrable write commits on its own after the deferral.
+        let brief = GroupCommitter(environment: env, deferral: .milliseconds(20))
+        let started = ContinuousClock.now
+        try await brief.write(deferrable: true) { txn in try table.put(4, for: 4, in: txn) }
+        #expect(ContinuousClock.now - started >= .milliseconds(20))
+        #expect(brief.statistics == .init(commits: 1, writes: 1))
+        // An urgent write alone does not wait.
+        try await brief.write { txn in try table.put(5, for: 5, in: txn) }
+        #expect(brief.statistics == .init(commits: 2, writes: 2))
+    }
+
     @Test("a failing body aborts only its own changes and its error reaches only its caller")
     func failureIsolation() async throws {
         let dir = try temporaryDirectory()
