@@ -14,11 +14,13 @@ extension AccountsStore {
     /// The contract's `admin.createOrganization`: the organisation and its `Default API Key`, in one commit.
     /// Returns the organisation and the key's secret (the only time it is available).
     public func createOrganizationWithAPIKey(name: String, tier: Tier, createdBy: UUID?) throws -> (Organization, String) {
-        try environment.write { txn in
-            let organization = try createOrganization(name: name, tier: tier, in: txn)
-            let secret = try createAPIKey(organizationID: organization.id, name: "Default API Key", createdBy: createdBy, in: txn)
-            return (organization, secret)
-        }
+        try environment.write { txn in try createOrganizationWithAPIKey(name: name, tier: tier, createdBy: createdBy, in: txn) }
+    }
+
+    package func createOrganizationWithAPIKey(name: String, tier: Tier, createdBy: UUID?, in txn: WriteTransaction) throws -> (Organization, String) {
+        let organization = try createOrganization(name: name, tier: tier, in: txn)
+        let secret = try createAPIKey(organizationID: organization.id, name: "Default API Key", createdBy: createdBy, in: txn)
+        return (organization, secret)
     }
 
     /// Issues a key for `organizationID`; returns its secret.

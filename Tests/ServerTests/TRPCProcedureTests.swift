@@ -243,6 +243,54 @@ struct TRPCProcedureTests {
         }
     }
 
+    @Test("admin mutations are group-committed: concurrent tier changes, renames and role changes all land, counts stay exact")
+    func concurrentAdminWrites() async throws {
+        let world = try await PlatformWorld.make()
+        let app = try await buildApplication(world.configuration)
+        try await app.test(.router) { client in
+            let root = try await world.bearer(world.superadmin)
+            let alpha = world.alpha.id.lowercasedString
+            let tiers = ["free", "basic", "standard", "premium"]
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<24 {
+                    group.addTask {
+                        let input = #"{"organizationId":"\#(alpha)","data":{"tier":"\#(tiers[n % 4])"}}"#
+                        return try await Int(client.trpcMutation("admin.updateOrganization", input, headers: root).status.code)
+                    }
+                }
+                for (n, user) in [world.student, world.otherInstructor].enumerated() {
+                    group.addTask {
+                        let input = #"{"userId":"\#(user.id.lowercasedString)","role":"\#(n == 0 ? "instructor" : "student")"}"#
+                        return try await Int(client.trpcMutation("admin.updateUserRole", input, headers: root).status.code)
+                    }
+                }
+                group.addTask {
+                    let input = #"{"userId":"\#(world.betaInstructor.id.lowercasedString)","isActive":false}"#
+                    return try await Int(client.trpcMutation("admin.toggleUserActivation", input, headers: root).status.code)
+                }
+                group.addTask {
+                    try await Int(client.trpcMutation("admin.createOrganization", #"{"name":"Gamma College","tier":"basic"}"#, headers: root).status.code)
+                }
+                var statuses: [Int] = []
+                for try await status in group { statuses.append(status) }
+                return statuses
+            }
+            #expect(statuses.count == 28 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            let organization = try #require(try world.accounts.organization(id: world.alpha.id))
+            #expect(tiers.contains(organization.tier.rawValue))
+            #expect(organization.storageQuotaBytes == organization.tier.storageQuotaBytes)
+            #expect(try world.accounts.user(id: world.student.id)?.role == .instructor)
+            #expect(try world.accounts.user(id: world.otherInstructor.id)?.role == .student)
+            #expect(try world.accounts.user(id: world.betaInstructor.id)?.isActive == false)
+            // The per-tier organisation counts moved with every change: they still add up to the organisations.
+            let statistics = try await client.trpcQuery("admin.getStatistics", nil, headers: root)
+            #expect(statistics.status == .ok, "\(statistics.text)")
+            #expect(statistics.data?["organizations"]?["total"] == 3, "\(statistics.text)")
+            let byTier = statistics.data?["organizations"]?["byTier"]?.objectValue ?? [:]
+            #expect(byTier.values.compactMap(\.numberValue).reduce(0, +) == 3, "\(statistics.text)")
+        }
+    }
+
     @Test("courses: create with only a title, get, cursor pages newest first, update and delete by the owner or an admin")
     func courses() async throws {
         let world = try await PlatformWorld.make()

@@ -49,6 +49,40 @@ public final class CourseWorkflow: Sendable {
         return try await jobs.committer.write { txn in try accounts.updateCourse(id: id, by: caller, txn: txn, change) }
     }
 
+    // MARK: Account changes (the admin procedures)
+
+    // Group-committed like the course records, with the same rules and messages as `AccountsStore`'s
+    // synchronous calls (which tools use): one transaction and two syncs per call, on the caller's thread,
+    // held 32 clients of `admin.updateOrganization` to ≈ 1,500 a second at p95 23 ms.
+
+    /// `admin.createOrganization`: the organisation and its default API key in one commit.
+    public func createOrganizationWithAPIKey(name: String, tier: Tier, createdBy: UUID?) async throws -> (Organization, String) {
+        let accounts = accounts
+        return try await jobs.committer.write { txn in
+            try accounts.createOrganizationWithAPIKey(name: name, tier: tier, createdBy: createdBy, in: txn)
+        }
+    }
+
+    /// `admin.updateOrganization` (a tier change moves the storage quota with it).
+    public func updateOrganization(id: UUID, name: String?, tier: Tier?) async throws -> Organization {
+        let accounts = accounts
+        return try await jobs.committer.write { txn in try accounts.updateOrganization(id: id, name: name, tier: tier, in: txn) }
+    }
+
+    /// `admin.updateUserRole` by `actor`.
+    public func updateUserRole(userID: UUID, to role: Role, by actor: Principal) async throws -> User {
+        let accounts = accounts
+        return try await jobs.committer.write { txn in try accounts.updateUserRole(userID: userID, to: role, by: actor, in: txn) }
+    }
+
+    /// `admin.toggleUserActivation` by `actor`.
+    public func setUserActivation(userID: UUID, isActive: Bool, by actor: Principal) async throws -> User {
+        let accounts = accounts
+        return try await jobs.committer.write { txn in
+            try accounts.setUserActivation(userID: userID, isActive: isActive, by: actor, in: txn)
+        }
+    }
+
     // MARK: Generation
 
     /// What `generation.initiate` answers.

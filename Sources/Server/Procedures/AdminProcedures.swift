@@ -10,7 +10,7 @@ enum AdminProcedures {
     static let tiers = Tier.allCases.map(\.rawValue)
 
     static func all(_ services: PlatformServices) -> [TRPCProcedure] {
-        let accounts = services.accounts
+        let accounts = services.accounts, workflow = services.workflow
         return [
             .query("admin.listOrganizations", .admin) { call in
                 let caller = try call.caller()
@@ -99,7 +99,7 @@ enum AdminProcedures {
                 let tier = input.enumeration("tier", options: tiers).flatMap(Tier.init(rawValue:))
                 try input.finish()
                 guard let name, let tier else { throw TRPCError(.badRequest, "invalid input") }
-                let (organization, apiKey) = try accounts.createOrganizationWithAPIKey(name: name, tier: tier, createdBy: try call.caller().userID)
+                let (organization, apiKey) = try await workflow.createOrganizationWithAPIKey(name: name, tier: tier, createdBy: try call.caller().userID)
                 return .object([("organization", organizationItem(organization)), ("apiKey", .string(apiKey))])
             },
             .mutation("admin.updateOrganization", .superadmin) { call in
@@ -110,7 +110,7 @@ enum AdminProcedures {
                 }
                 try input.finish()
                 guard let id, let change else { throw TRPCError(.badRequest, "invalid input") }
-                return organizationItem(try accounts.updateOrganization(id: id, name: change.0, tier: change.1))
+                return organizationItem(try await workflow.updateOrganization(id: id, name: change.0, tier: change.1))
             },
             .mutation("admin.updateUserRole", .admin) { call in
                 var input = call.reader()
@@ -118,7 +118,7 @@ enum AdminProcedures {
                 let role = input.enumeration("role", options: roles).flatMap(Role.init(rawValue:))
                 try input.finish()
                 guard let userID, let role else { throw TRPCError(.badRequest, "invalid input") }
-                return userItem(try accounts.updateUserRole(userID: userID, to: role, by: try call.caller()))
+                return userItem(try await workflow.updateUserRole(userID: userID, to: role, by: try call.caller()))
             },
             .mutation("admin.toggleUserActivation", .superadmin) { call in
                 var input = call.reader()
@@ -126,7 +126,7 @@ enum AdminProcedures {
                 let isActive = input.bool("isActive")
                 try input.finish()
                 guard let userID, let isActive else { throw TRPCError(.badRequest, "invalid input") }
-                return userItem(try accounts.setUserActivation(userID: userID, isActive: isActive, by: try call.caller()))
+                return userItem(try await workflow.setUserActivation(userID: userID, isActive: isActive, by: try call.caller()))
             },
             .query("admin.getCurrentUserRole", .admin) { call in
                 .object([("role", .string(try call.caller().role.rawValue))])
