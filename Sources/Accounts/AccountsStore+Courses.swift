@@ -203,7 +203,6 @@ extension AccountsStore {
         }
     }
 
-    /// `base`, else `base-2`, `base-3`, … : the first slug not taken in the organisation.
     /// A free slug for a new course: `base`, else `base-N`. Suffixes are handed out in order, so the taken ones are
     /// 2, 3, …, m (give or take deleted courses): doubling finds a free N in O(log m) lookups, and a binary search
     /// between the last taken and that free one ends on a free suffix next to a taken one — m + 1 when no course in

@@ -11,11 +11,9 @@ public enum BLASKernels {
     /// does not know by model number, such as a VM's generic "Intel Xeon Processor", its SSE3 "Prescott"
     /// kernels, ~3.7× slower for the encoder) unless `OPENBLAS_CORETYPE` says otherwise: see
     /// `campus_blas_select_kernels`. Call once at start-up, before any thread uses BLAS.
-    /// Returns `(from, to)` when it changed the kernels, nil when it left them alone.
+    /// Returns the kernels now in use when it changed them, nil when it left them alone.
     @discardableResult
-    public static func selectForThisCPU() -> (from: String, to: String)? {
-        let before = current
-        guard let chosen = campus_blas_select_kernels() else { return nil }
-        return (before, String(cString: chosen))
+    public static func selectForThisCPU() -> String? {
+        campus_blas_select_kernels().map { String(cString: $0) }
     }
 }

@@ -5,8 +5,9 @@ import Jobs
 import Storage
 
 /// The platform's course workflows that span rooms: starting a generation (a course change and its jobs in
-/// one commit) and who may see and cancel which job. Rules live here; the procedures only read inputs and
-/// shape outputs.
+/// one commit) and who may see and cancel which job; and the API's record changes (courses, and the admin
+/// procedures' organisations and users) on the data directory's group committer. Rules live here or in
+/// `AccountsStore`; the procedures only read inputs and shape outputs.
 ///
 /// Invariants:
 /// - `initiate` commits the course's new generation status, its generation code and every job it creates in
@@ -30,57 +31,48 @@ public final class CourseWorkflow: Sendable {
         self.globalConcurrencyLimit = max(1, globalConcurrencyLimit)
     }
 
-    // MARK: Course records
+    // MARK: Record changes, group-committed
 
-    /// `courses.create` for `caller` in their organisation, in a group-committed transaction: concurrent creates
-    /// and updates share one commit (one fsync) between them, and no caller holds LMDB's writer lock on its
-    /// own thread while the disk syncs (one transaction and two syncs per call held 32 clients to ≈ 630 a second).
+    // Concurrent calls share one commit (one fsync) between them, and no caller holds LMDB's writer lock on its
+    // own thread while the disk syncs: one transaction and two syncs per call held 32 clients of `courses.create`
+    // to ≈ 630 a second, and of `admin.updateOrganization` to ≈ 1,500 at p95 23 ms. The rules and messages are
+    // `AccountsStore`'s (whose synchronous calls the command-line tools use); bodies may run more than once.
+
+    /// `body` with the accounts store, in the group committer's shared transaction.
+    private func committed<R: Sendable>(_ body: @escaping @Sendable (AccountsStore, WriteTransaction) throws -> R) async throws -> R {
+        let accounts = accounts
+        return try await jobs.committer.write { txn in try body(accounts, txn) }
+    }
+
+    /// `courses.create` for `caller` in their organisation.
     public func createCourse(_ new: NewCourse, by caller: Principal) async throws -> Course {
-        let accounts = accounts
-        return try await jobs.committer.write { txn in
-            try accounts.createCourse(new, ownerID: caller.userID, organizationID: caller.organizationID, in: txn)
-        }
+        try await committed { try $0.createCourse(new, ownerID: caller.userID, organizationID: caller.organizationID, in: $1) }
     }
 
-    /// `courses.update` by `caller`, group-committed like `createCourse`: the change runs only when the caller
-    /// `mayModify` the course (see `AccountsStore.updateCourse(id:by:_:)`); it may run more than once.
+    /// `courses.update` by `caller`: the change runs only when the caller `mayModify` the course (see
+    /// `AccountsStore.updateCourse(id:by:_:)`); it may run more than once.
     public func updateCourse(id: UUID, by caller: Principal, _ change: @escaping @Sendable (inout Course) throws -> Void) async throws -> Course {
-        let accounts = accounts
-        return try await jobs.committer.write { txn in try accounts.updateCourse(id: id, by: caller, txn: txn, change) }
+        try await committed { try $0.updateCourse(id: id, by: caller, txn: $1, change) }
     }
-
-    // MARK: Account changes (the admin procedures)
-
-    // Group-committed like the course records, with the same rules and messages as `AccountsStore`'s
-    // synchronous calls (which tools use): one transaction and two syncs per call, on the caller's thread,
-    // held 32 clients of `admin.updateOrganization` to ≈ 1,500 a second at p95 23 ms.
 
     /// `admin.createOrganization`: the organisation and its default API key in one commit.
     public func createOrganizationWithAPIKey(name: String, tier: Tier, createdBy: UUID?) async throws -> (Organization, String) {
-        let accounts = accounts
-        return try await jobs.committer.write { txn in
-            try accounts.createOrganizationWithAPIKey(name: name, tier: tier, createdBy: createdBy, in: txn)
-        }
+        try await committed { try $0.createOrganizationWithAPIKey(name: name, tier: tier, createdBy: createdBy, in: $1) }
     }
 
     /// `admin.updateOrganization` (a tier change moves the storage quota with it).
     public func updateOrganization(id: UUID, name: String?, tier: Tier?) async throws -> Organization {
-        let accounts = accounts
-        return try await jobs.committer.write { txn in try accounts.updateOrganization(id: id, name: name, tier: tier, in: txn) }
+        try await committed { try $0.updateOrganization(id: id, name: name, tier: tier, in: $1) }
     }
 
     /// `admin.updateUserRole` by `actor`.
     public func updateUserRole(userID: UUID, to role: Role, by actor: Principal) async throws -> User {
-        let accounts = accounts
-        return try await jobs.committer.write { txn in try accounts.updateUserRole(userID: userID, to: role, by: actor, in: txn) }
+        try await committed { try $0.updateUserRole(userID: userID, to: role, by: actor, in: $1) }
     }
 
     /// `admin.toggleUserActivation` by `actor`.
     public func setUserActivation(userID: UUID, isActive: Bool, by actor: Principal) async throws -> User {
-        let accounts = accounts
-        return try await jobs.committer.write { txn in
-            try accounts.setUserActivation(userID: userID, isActive: isActive, by: actor, in: txn)
-        }
+        try await committed { try $0.setUserActivation(userID: userID, isActive: isActive, by: actor, in: $1) }
     }
 
     // MARK: Generation
