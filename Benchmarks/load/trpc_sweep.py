@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Every platform procedure at 32 clients: `campus-search bench trpc` against a fresh server on loopback.
+"""Every platform procedure at 32 clients (or `--clients N`): `campus-search bench trpc` against a fresh server on loopback.
 
 Sets up a data directory (an organisation, an instructor, a superadmin, a student, 20 courses, one indexed text
-file, one test job), starts the server, and runs each query and the repeatable mutations for 3 s with 32 clients,
+file, one test job), starts the server, and runs each query and the repeatable mutations for 3 s (`--duration`) with 32 clients,
 printing req/s and p50/p95/p99. Usage:
 
-  python3 Benchmarks/load/trpc_sweep.py .build/release/campus-search [procedure,procedure,...]
+  python3 Benchmarks/load/trpc_sweep.py .build/release/campus-search [procedure,procedure,...] [--clients N] [--duration S]
 """
-import json, subprocess, sys, time, urllib.parse, requests, os
-B = sys.argv[1]; D = "/tmp/campus-trpc-sweep"; PORT = 6482; URL = f"http://127.0.0.1:{PORT}"
+import argparse, json, subprocess, sys, time, urllib.parse, requests, os
+ap = argparse.ArgumentParser()
+ap.add_argument("binary"); ap.add_argument("procedures", nargs="?")
+ap.add_argument("--clients", type=int, default=32); ap.add_argument("--duration", type=int, default=3)
+opts = ap.parse_args()
+B = opts.binary; D = "/tmp/campus-trpc-sweep"; PORT = 6482; URL = f"http://127.0.0.1:{PORT}"
 subprocess.run(["rm", "-rf", D])
 def cli(*a): return json.loads(subprocess.run([B, *a, "--data-dir", D], capture_output=True, text=True, check=True).stdout)
 org = cli("admin", "create-organization", "--name", "Sweep Academy", "--tier", "premium")
@@ -44,11 +48,11 @@ cases = [
     ("admin.updateUserRole", {"userId": stu["id"], "role": "student"}, TS),
     ("admin.toggleUserActivation", {"userId": stu["id"], "isActive": True}, TS),
 ]
-only = sys.argv[2].split(",") if len(sys.argv) > 2 else None
+only = opts.procedures.split(",") if opts.procedures else None
 try:
     for proc, inp, t in cases:
         if only and proc not in only: continue
-        args = [B, "bench", "trpc", "--url", URL, "--token", t, "--procedure", proc, "--concurrency", "32", "--duration", "3", "--json", "/tmp/sw.json"]
+        args = [B, "bench", "trpc", "--url", URL, "--token", t, "--procedure", proc, "--concurrency", str(opts.clients), "--duration", str(opts.duration), "--json", "/tmp/sw.json"]
         if inp is not None: args += ["--input", json.dumps(inp)]
         subprocess.run(args, capture_output=True, timeout=60)
         r = json.load(open("/tmp/sw.json"))

@@ -138,7 +138,8 @@ public final class DataDirectory: Sendable {
         self.meta = meta
         self.collections = try CollectionRegistry(environment: environment, limits: collectionLimits)
         self.accounts = try AccountsStore(environment: environment)
-        let committer = GroupCommitter(environment: environment)
+        let commitMetrics = GroupCommitMetrics()
+        let committer = GroupCommitter(environment: environment, observer: { commitMetrics.record($0) })
         self.committer = committer
         var jobOptions = JobQueue.Configuration()
         jobOptions.recoverActiveJobsAtOpen = platform.recoverActiveJobs

@@ -35,10 +35,11 @@ public enum CampusMetrics {
         ]
         factory.durationHistogramBuckets["campus_job_duration_seconds"] = jobBuckets
         factory.durationHistogramBuckets["campus_job_wait_seconds"] = jobBuckets
-        // Sizes in bytes: 64 B … 256 MiB by powers of four; tRPC batches: 1 … 128 procedures.
+        // Sizes in bytes: 64 B … 256 MiB by powers of four; tRPC batches: 1 … 128 procedures; group commits: 1 … 4,096 writes.
         factory.valueHistogramBuckets["http_server_request_size_bytes"] = byteBuckets
         factory.valueHistogramBuckets["http_server_response_size_bytes"] = byteBuckets
         factory.valueHistogramBuckets["campus_trpc_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128]
+        factory.valueHistogramBuckets["campus_group_commit_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096]
         factory.valueHistogramBuckets["campus_query_results"] = [0, 1, 5, 10, 20, 50, 100, 1_000, 10_000]
         factory.nameAndLabelSanitizer = { name, labels in
             (sanitize(name), labels.map { (sanitize($0.0), $0.1) })

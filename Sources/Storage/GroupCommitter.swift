@@ -30,7 +30,23 @@ import Synchronization
 /// Settings:
 /// - `maxBatch` (Int, default 4096): the most bodies in one transaction.
 /// - `deferral` (Duration, default 1 ms): the longest a deferrable write waits for company.
+/// - `observer` (optional): told of every batch (`CommitReport`) on the committer thread, after its callers
+///   were resumed, so it delays no one; it must be quick and must not write through this committer.
 public final class GroupCommitter: Sendable {
+    /// What one batch did: how many bodies it held, how long its oldest waited and how long it took.
+    public struct CommitReport: Sendable, Equatable {
+        /// Bodies in the batch's transaction.
+        public var writes: Int
+        /// Bodies whose own error aborted only their changes (counted in `writes`).
+        public var failedWrites: Int
+        /// Whether the transaction committed (false: every caller got the commit's error).
+        public var committed: Bool
+        /// From the arrival of the batch's oldest write to the start of its transaction.
+        public var queuedNanoseconds: UInt64
+        /// From the start of the transaction to the commit's return (running the bodies and syncing).
+        public var commitNanoseconds: UInt64
+    }
+
     /// How many transactions and bodies this committer has committed (for tests and metrics).
     public struct Statistics: Sendable, Equatable {
         /// Outermost transactions committed (one fsync each with `.sync` durability).
@@ -44,7 +60,8 @@ public final class GroupCommitter: Sendable {
     public let deferral: Duration
     private let queue: CommitQueue
 
-    public init(environment: Environment, maxBatch: Int = 4096, deferral: Duration = .milliseconds(1)) {
+    public init(environment: Environment, maxBatch: Int = 4096, deferral: Duration = .milliseconds(1),
+                observer: (@Sendable (CommitReport) -> Void)? = nil) {
         self.environment = environment
         self.maxBatch = max(1, maxBatch)
         self.deferral = max(.zero, deferral)
@@ -58,7 +75,9 @@ public final class GroupCommitter: Sendable {
                 case .stopped: return
                 case .wait(until: nil): queue.wake.wait()
                 case .wait(until: let deadline?): _ = queue.wake.wait(timeout: deadline)
-                case .batch(let batch): Self.run(batch, in: environment, queue: queue)
+                case .batch(let batch):
+                    let report = Self.run(batch, in: environment, queue: queue)
+                    observer?(report)
                 }
             }
         }
@@ -86,7 +105,8 @@ public final class GroupCommitter: Sendable {
     }
 
     /// Runs one batch in one outermost transaction and resumes its callers after the commit.
-    private static func run(_ batch: [PendingWrite], in environment: Environment, queue: CommitQueue) {
+    private static func run(_ batch: [PendingWrite], in environment: Environment, queue: CommitQueue) -> CommitReport {
+        let start = DispatchTime.now().uptimeNanoseconds
         var errors = [(any Error)?](repeating: nil, count: batch.count)
         var commitError: (any Error)?
         do {
@@ -110,13 +130,17 @@ public final class GroupCommitter: Sendable {
         } catch {
             commitError = error
         }
+        let end = DispatchTime.now().uptimeNanoseconds
+        let failed = errors.lazy.filter { $0 != nil }.count
         if commitError == nil {
             queue.commits.add(1, ordering: .relaxed)
-            queue.writes.add(errors.lazy.filter { $0 == nil }.count, ordering: .relaxed)
+            queue.writes.add(batch.count - failed, ordering: .relaxed)
         }
         for (i, pending) in batch.enumerated() {
             pending.finish(errors[i] ?? commitError)
         }
+        return CommitReport(writes: batch.count, failedWrites: failed, committed: commitError == nil,
+                            queuedNanoseconds: start &- min(start, batch.first?.arrived ?? start), commitNanoseconds: end &- start)
     }
 }
 
@@ -124,6 +148,8 @@ public final class GroupCommitter: Sendable {
 private class PendingWrite: @unchecked Sendable {
     /// Set once at submission, before the write is shared.
     var deferrable = false
+    /// When it was submitted (uptime nanoseconds); set with `deferrable`.
+    var arrived: UInt64 = 0
     /// Runs the body in `txn`, keeping its result for `finish`.
     func run(_ txn: WriteTransaction) throws {}
     /// Resumes the caller with the kept result, or `error`. Called exactly once.
@@ -162,8 +188,6 @@ private final class CommitQueue: Sendable {
         var pending: [PendingWrite] = []
         /// Writes in `pending` that are not deferrable: while there are none, the batch may wait.
         var urgent = 0
-        /// When the oldest write in `pending` arrived (uptime nanoseconds).
-        var oldest: UInt64 = 0
         var idle = false
         var stopped = false
     }
@@ -188,8 +212,8 @@ private final class CommitQueue: Sendable {
     func submit(_ write: PendingWrite, deferrable: Bool) {
         let now = DispatchTime.now().uptimeNanoseconds
         let signal = state.withLock { state -> Bool in
-            if state.pending.isEmpty { state.oldest = now }
             write.deferrable = deferrable
+            write.arrived = now
             state.pending.append(write)
             if !deferrable { state.urgent += 1 }
             guard state.idle, !deferrable || state.pending.count == 1 else { return false }
@@ -209,7 +233,7 @@ private final class CommitQueue: Sendable {
                 state.idle = true
                 return .wait(until: nil)
             }
-            let due = state.oldest &+ deferralNanoseconds
+            let due = state.pending[0].arrived &+ deferralNanoseconds
             if state.urgent == 0, !state.stopped, now < due {
                 state.idle = true
                 return .wait(until: DispatchTime(uptimeNanoseconds: due))
@@ -224,7 +248,6 @@ private final class CommitQueue: Sendable {
                 batch = Array(state.pending.prefix(max))
                 state.pending.removeFirst(max)
                 state.urgent = state.pending.count(where: { !$0.deferrable })
-                state.oldest = now
             }
             return .batch(batch)
         }

@@ -80,6 +80,35 @@ struct ObservabilityTests {
         }
     }
 
+    @Test("group commits are counted with their writes, failures, batch sizes and times")
+    func groupCommitMetrics() async throws {
+        let world = try await PlatformWorld.make()
+        let app = try await buildApplication(world.configuration)
+        try await app.test(.router) { client in
+            let mine = try await world.bearer(world.instructor)
+            func committed(_ samples: [PrometheusText.Sample], _ name: String, _ outcome: String) -> Double {
+                samples.first { $0.name == name && $0.labels["outcome"] == outcome }?.value ?? 0
+            }
+            let before = PrometheusText.samples(try await scrape(client))
+            let created = try await client.trpcMutation("courses.create", #"{"title":"Metrics course"}"#, headers: mine)
+            #expect(created.status == .ok)
+            // A taken slug is refused inside its own write: a failed write in a committed transaction.
+            let taken = try await client.trpcMutation("courses.create", #"{"title":"Again","slug":"metrics-course"}"#, headers: mine)
+            #expect(taken.errorCode == "CONFLICT")
+            let text = try await scrape(client) { text in
+                let samples = PrometheusText.samples(text)
+                return committed(samples, "campus_group_commit_writes_total", "failed") > committed(before, "campus_group_commit_writes_total", "failed")
+            }
+            let after = PrometheusText.samples(text)
+            #expect(committed(after, "campus_group_commits_total", "committed") >= committed(before, "campus_group_commits_total", "committed") + 1)
+            #expect(committed(after, "campus_group_commit_writes_total", "committed") >= committed(before, "campus_group_commit_writes_total", "committed") + 1)
+            #expect(text.contains("# TYPE campus_group_commit_batch_size histogram"))
+            #expect(text.contains("campus_group_commit_batch_size_bucket{le=\"4096.0\"}"))
+            #expect(after.contains { $0.name == "campus_group_commit_seconds_count" && $0.value >= 2 })
+            #expect(after.contains { $0.name == "campus_group_commit_queue_seconds_count" && $0.value >= 2 })
+        }
+    }
+
     @Test("process collector figures come from /proc and are plausible")
     func processMetrics() async throws {
         #if os(Linux)

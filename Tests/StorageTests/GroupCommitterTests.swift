@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Storage
 
@@ -98,6 +99,49 @@ struct GroupCommitterTests {
                 #expect(try table.get(key, in: txn) == (ok ? key : nil))
             }
         }
+    }
+
+    @Test("the observer is told each batch's writes, failures, wait and commit time, after its callers resumed")
+    func observerReports() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment.open(path: dir)
+        let table: Table<UInt64, UInt64> = try env.table("t")
+        let reports = Mutex<[GroupCommitter.CommitReport]>([])
+        // Deferrable writes wait (the deferral is far longer than the test) until the urgent one starts the commit,
+        // so all four share one batch whatever the scheduling.
+        let committer = GroupCommitter(environment: env, deferral: .seconds(600), observer: { report in
+            reports.withLock { $0.append(report) }
+        })
+        let held = (1...3).map { key in
+            Task {
+                try await committer.write(deferrable: true) { txn in
+                    try table.put(UInt64(key), for: UInt64(key), in: txn)
+                    if key == 2 { throw TestFailure("body 2 fails") }
+                }
+            }
+        }
+        let started = ContinuousClock.now
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(reports.withLock { $0.isEmpty })
+        try await committer.write { txn in try table.put(4, for: 4, in: txn) }
+        let elapsed = ContinuousClock.now - started
+        for (index, task) in held.enumerated() {
+            let result = await task.result
+            #expect((try? result.get()) != nil || index == 1)
+        }
+        // The observer runs after the callers resumed: wait for it rather than race it.
+        for _ in 0..<200 where reports.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+        let report = try #require(reports.withLock { $0.first })
+        #expect(report.writes == 4)
+        #expect(report.failedWrites == 1)
+        #expect(report.committed)
+        // The held writes arrived in the first moments of the 100 ms sleep, and not before the test began waiting.
+        #expect(report.queuedNanoseconds >= 20_000_000, "the oldest write waited \(report.queuedNanoseconds) ns")
+        #expect(Duration.nanoseconds(Int64(report.queuedNanoseconds)) <= elapsed + .milliseconds(50))
+        #expect(report.commitNanoseconds > 0)
+        #expect(committer.statistics == .init(commits: 1, writes: 3))
+        #expect(try env.read { txn in try (1...4).map { try table.get(UInt64($0), in: txn) } } == [1, nil, 3, 4])
     }
 
     @Test("bodies run in arrival order within a batch: later bodies see earlier ones' changes")
