@@ -104,6 +104,9 @@ public final class GroupCommitter: Sendable {
         Statistics(commits: queue.commits.load(ordering: .relaxed), writes: queue.writes.load(ordering: .relaxed))
     }
 
+    /// Writes submitted and not yet taken into a batch (for tests).
+    var queuedWrites: Int { queue.queuedCount }
+
     /// Runs one batch in one outermost transaction and resumes its callers after the commit.
     private static func run(_ batch: [PendingWrite], in environment: Environment, queue: CommitQueue) -> CommitReport {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -252,6 +255,8 @@ private final class CommitQueue: Sendable {
             return .batch(batch)
         }
     }
+
+    var queuedCount: Int { state.withLock { $0.pending.count } }
 
     func stop() {
         let signal = state.withLock { state -> Bool in
