@@ -34,6 +34,13 @@ struct DashboardTests {
             #expect(routes?["result"]?["procedures"]?.arrayValue?.contains { $0["name"] == "jobs.list" } == true)
             let (okOverview, overview) = try await get(client, "/dashboard/api/overview", root)
             #expect(okOverview == .ok && overview?["result"]?["requests"]?["count"] != nil && overview?["result"]?["requests"]?["count"] != 0)
+            // The storage panel counts the group committer's commits: one more after a course is created.
+            let commitsBefore = overview?["result"]?["storage"]?["group_commits"]?.numberValue ?? -1
+            #expect(commitsBefore >= 0)
+            #expect(try await client.trpcMutation("courses.create", #"{"title":"Dashboard course"}"#, headers: instructor).status == .ok)
+            let storage = try await get(client, "/dashboard/api/overview", root).1?["result"]?["storage"]
+            #expect((storage?["group_commits"]?.numberValue ?? 0) >= commitsBefore + 1)
+            #expect((storage?["group_commit_writes"]?.numberValue ?? 0) >= 1)
             for path in ["jobs", "collections", "caches"] {
                 let panel = try await get(client, "/dashboard/api/\(path)", root).0
                 #expect(panel == .ok, "\(path)")

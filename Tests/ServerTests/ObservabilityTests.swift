@@ -331,11 +331,16 @@ struct DeploymentFileTests {
         }
         #expect(names.contains("http_server_requests_total"))
         let queried = names
-        let app = try await buildApplication(testConfiguration())
+        let world = try await PlatformWorld.make()
+        let app = try await buildApplication(world.configuration)
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             _ = try await client.trpcQuery("jobs.list")
-            let text = try await scrape(client) { $0.contains("route=\"/healthz\"") && $0.contains("campus_trpc_call_duration_seconds_bucket") }
+            // A write, so the group committer has reported a commit.
+            _ = try await client.trpcMutation("courses.create", #"{"title":"Grafana course"}"#, headers: try await world.bearer(world.instructor))
+            let text = try await scrape(client) {
+                $0.contains("route=\"/healthz\"") && $0.contains("campus_trpc_call_duration_seconds_bucket") && $0.contains("campus_group_commit_seconds_bucket")
+            }
             let exposed = PrometheusText.names(text)
             for name in queried.sorted() { #expect(exposed.contains(name), "Grafana queries \(name), which /metrics does not expose") }
         }

@@ -58,7 +58,7 @@ def test_every_panel_shows_real_figures_and_the_search_box_answers(server, brows
     wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "1")
     # Traffic: a rate and latency percentiles, not the placeholder dash.
     wait.until(lambda d: d.find_element(By.ID, "req-count").text not in ("", "–", "0"))
-    for element in ("req-rate", "req-p50", "req-p95", "req-p99", "uptime", "rss", "storage-used", "storage-map"):
+    for element in ("req-rate", "req-p50", "req-p95", "req-p99", "uptime", "rss", "storage-used", "storage-map", "storage-commits"):
         assert browser.find_element(By.ID, element).text not in ("", "–"), element
     assert browser.find_element(By.ID, "req-p95").text.endswith(("ms", "µs"))
     assert browser.find_element(By.ID, "traffic-chart").find_elements(By.CSS_SELECTOR, "*"), "the traffic chart drew nothing"

@@ -9,8 +9,9 @@ import Platform
 
 /// `GET /dashboard` (one self-contained page) and its JSON under `/dashboard/api/`.
 ///
-/// - `GET /dashboard/api/overview?window=<s>`: uptime, process, storage, all requests together (rate,
-///   p50/p95/p99, per-10-second counts and p95) over the last `window` seconds (10…300, default 300).
+/// - `GET /dashboard/api/overview?window=<s>`: uptime, process, storage (with the group committer's commits and
+///   the writes they held since start), all requests together (rate, p50/p95/p99, per-10-second counts and p95)
+///   over the last `window` seconds (10…300, default 300).
 /// - `GET /dashboard/api/routes?window=<s>`: the same per route (method and matched pattern) and per tRPC
 ///   procedure, from the server's rolling HDR histograms (`LiveStats`).
 /// - `GET /dashboard/api/jobs`: jobs per queue and state, the latest failed jobs with their errors.
@@ -149,9 +150,11 @@ struct DashboardController: Sendable {
             fields.append(("process", .null))
         }
         if let report = try? dataDirectory.storageReport() {
+            let commits = dataDirectory.committer.statistics
             fields.append(("storage", .object([
                 ("map_size_bytes", .int(report.mapSizeBytes)), ("used_bytes", .int(report.usedBytes)), ("readers", .int(report.readers)),
                 ("tables", .int(report.tables.count)),
+                ("group_commits", .int(commits.commits)), ("group_commit_writes", .int(commits.writes)),
             ])))
         } else {
             fields.append(("storage", .null))

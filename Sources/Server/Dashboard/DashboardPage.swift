@@ -94,6 +94,8 @@ svg text { fill:var(--dim); font-size:10px; }
       <div class="kpi"><div class="v" id="storage-used">–</div><div class="l">used</div></div>
       <div class="kpi"><div class="v" id="storage-map">–</div><div class="l">map size</div></div>
       <div class="kpi"><div class="v" id="storage-readers">–</div><div class="l">readers</div></div>
+      <div class="kpi"><div class="v" id="storage-commits">–</div><div class="l">group commits</div></div>
+      <div class="kpi"><div class="v" id="storage-batch">–</div><div class="l">writes per commit</div></div>
     </div>
     <div class="bar"><span id="storage-bar" style="width:0%"></span></div>
   </section>
@@ -215,6 +217,8 @@ async function refresh() {
     if (overview.storage) {
       $("storage-used").textContent = bytes(overview.storage.used_bytes); $("storage-map").textContent = bytes(overview.storage.map_size_bytes);
       $("storage-readers").textContent = num(overview.storage.readers);
+      $("storage-commits").textContent = num(overview.storage.group_commits);
+      $("storage-batch").textContent = overview.storage.group_commits ? num(overview.storage.group_commit_writes / overview.storage.group_commits, 1) : "–";
       $("storage-bar").style.width = (100 * overview.storage.used_bytes / Math.max(1, overview.storage.map_size_bytes)).toFixed(1) + "%";
     }
     $("routes-table").tBodies[0].innerHTML = seriesRows(routes.routes, "no requests yet");
