@@ -49,7 +49,7 @@ public final class GroupCommitter: Sendable {
 
     /// How many transactions and bodies this committer has committed (for tests and metrics).
     public struct Statistics: Sendable, Equatable {
-        /// Outermost transactions committed (one fsync each with `.sync` durability).
+        /// Outermost transactions committed (each syncs once for all its bodies with `.sync` durability).
         public var commits: Int
         /// Bodies run to completion in committed transactions.
         public var writes: Int
